@@ -1,0 +1,71 @@
+# Scientific Spaces, Reproduced. A newcomer needs two targets:
+#   make book   set up .venv if needed, build the site executing every chapter
+#   make test   lint, unit tests, then a strict build from a clean state (what CI runs)
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Quiet TensorFlow before any kernel imports it; one hash seed so set and dict orders repeat.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export KERAS_BACKEND := tensorflow
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# Executed outputs are reused only while all of these are unchanged (helper package, pins, config).
+BUILD_INPUTS = $(sort $(shell find kexue/src -name '*.py')) kexue/pyproject.toml requirements.txt _config.yml _toc.yml
+BUILD := $(BIN)/jupyter-book build . --builder html -W --keep-going
+
+.PHONY: book test lint unit lab clean distclean env
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt kexue/pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else 1)' \
+	  || { echo "The book needs Python 3.10 to 3.13 (TensorFlow 2.21); run e.g. 'make book PYTHON=python3.11'."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ./kexue
+	touch $@
+
+book: env
+	@mkdir -p _build
+	@inputs=$$(cat $(BUILD_INPUTS) | sha256sum | cut -c1-16); \
+	if [ "$$(cat _build/.inputs 2>/dev/null)" != "$$inputs" ]; then \
+	  echo "Helper package, pins or config changed: every chapter will be executed again."; \
+	  rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute _build/html; \
+	  echo "$$inputs" > _build/.inputs; \
+	fi
+	@rm -rf _build/html/reports
+	@$(BUILD) || { \
+	  rm -f _build/.inputs; # Sphinx would not re-read the failed pages next time: start afresh \
+	  echo; echo "The build failed. What went wrong, chapter by chapter:"; \
+	  for report in $$(find _build/html/reports -name '*.err.log' 2>/dev/null); do \
+	    echo "--- $$report"; grep -E '^(ClaimFailed|[A-Za-z]*Error|[A-Za-z]*Exception)' "$$report" | tail -n 3 \
+	      || tail -n 5 "$$report"; \
+	  done; exit 1; }
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: env
+	$(BIN)/python -m pytest tests
+
+test: lint unit
+	rm -rf _build
+	$(MAKE) --no-print-directory book
+
+lab: env
+	$(BIN)/jupyter lab --notebook-dir=chapters $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV)

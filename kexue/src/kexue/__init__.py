@@ -1,0 +1,49 @@
+"""Plumbing for the book *Scientific Spaces, Reproduced*.
+
+Only what several chapters share lives here: one seed and quiet logs (`setup`), bundled or generated
+data (`digits`, `two_moons`, `gaussian_ring`) and the checks of a post's claims (`claim`, `observe`).
+Model code stays in the chapters, where the reader sees it.
+"""
+
+import os
+
+# TensorFlow reads these when it is first imported, so they must be set before any chapter imports
+# it; importing kexue first is enough. Values a reader set explicitly are kept.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from kexue.claims import (  # noqa: E402
+    ClaimFailed,
+    Expectation,
+    at_least,
+    at_most,
+    between,
+    claim,
+    close_to,
+    ledger,
+    observe,
+)
+from kexue.data import Split, digits, gaussian_ring, two_moons  # noqa: E402
+from kexue.runtime import current_chapter, current_seed, read_seed, setup  # noqa: E402
+
+__all__ = [
+    "ClaimFailed",
+    "Expectation",
+    "Split",
+    "at_least",
+    "at_most",
+    "between",
+    "claim",
+    "close_to",
+    "current_chapter",
+    "current_seed",
+    "digits",
+    "gaussian_ring",
+    "ledger",
+    "observe",
+    "read_seed",
+    "setup",
+    "two_moons",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,320 @@
+"""The book's Sphinx extension: catalogue table, reproducibility ledger, time budget, offline math.
+
+Loaded by `_config.yml` (sphinx.extra_extensions). It adds two directives:
+
+- `{kexue-catalogue}`: the table of every post in `assets/catalogue.csv`, linking the chapters that
+  exist and marking the others "planned".
+- `{kexue-ledger}`: every chapter's claims (measured, expected, pass/fail) and execution time. The
+  records are read from the executed notebooks of this very build (the outputs that `kexue.claim`
+  displayed), so the page and the chapters always show the same numbers.
+
+It also warns (an error under `-W`) when a chapter runs over its time budget or checks no claim, serves
+MathJax from a local copy so the site works offline, and writes the ledger to `<html>/ledger.json`.
+"""
+
+import csv
+import json
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from kexue.claims import LEDGER_KEY
+
+logger = logging.getLogger(__name__)
+
+CHAPTER_DOC = re.compile(r"chapters/(\d{4})-[a-z0-9-]+")
+CATALOGUE_COLUMNS = ["id", "part", "date", "original_title", "english_title"]
+MATHJAX_DIR = "mathjax"  # under _static
+
+
+# ---------------------------------------------------------------- collecting claims from notebooks
+def records_from_notebook(path):
+    """The claim records a notebook's outputs carry, in order."""
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    found = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get(LEDGER_KEY)
+            if record is not None:
+                found.append(record)
+    return found
+
+
+def _collect(app, doctree):
+    env = app.env
+    match = CHAPTER_DOC.fullmatch(env.docname)
+    if not match:
+        return
+    executed = Path(env.mystnb_config.output_folder, env.docname + ".ipynb")
+    records = records_from_notebook(executed) if executed.exists() else []
+    for record in records:
+        if record.get("chapter") != match.group(1):
+            logger.warning(
+                f"{env.docname}: claim {record.get('id')} was recorded for chapter "
+                f"{record.get('chapter')!r}; call kexue.setup({match.group(1)!r}) in this chapter.",
+                location=env.docname,
+            )
+    _ledger(env)[env.docname] = records
+
+
+def _ledger(env):
+    if not hasattr(env, "kexue_ledger"):
+        env.kexue_ledger = {}
+    return env.kexue_ledger
+
+
+def _purge(app, env, docname):
+    _ledger(env).pop(docname, None)
+    _table_pages(env).discard(docname)
+
+
+def _table_pages(env):
+    """Documents holding a catalogue or ledger table: they read every chapter."""
+    if not hasattr(env, "kexue_table_pages"):
+        env.kexue_table_pages = set()
+    return env.kexue_table_pages
+
+
+def _merge(app, env, docnames, other):
+    for docname in docnames:
+        if docname in _ledger(other):
+            _ledger(env)[docname] = _ledger(other)[docname]
+    _table_pages(env).update(_table_pages(other) & set(docnames))
+
+
+def _exec_data(env, docname):
+    return getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data") or {}
+
+
+def _check_chapters(app, env):
+    """After reading: every chapter checks claims and stays within its time budget."""
+    budget = app.config.kexue_chapter_budget
+    for docname in sorted(env.found_docs):
+        if not CHAPTER_DOC.fullmatch(docname):
+            continue
+        data = _exec_data(env, docname)
+        runtime = data.get("runtime")
+        if runtime is not None and runtime > budget:
+            logger.warning(
+                f"{docname} took {runtime:.1f} s to execute, over the budget of {budget} s per "
+                "chapter: make its experiment smaller.",
+                location=docname,
+            )
+        if data.get("succeeded") and not any(
+            r["status"] != "observed" for r in _ledger(env).get(docname, [])
+        ):
+            logger.warning(
+                f"{docname} checks no claim: every chapter tests the post's claims with kexue.claim.",
+                location=docname,
+            )
+    # The table pages read every chapter: re-write them on every build so they are never stale.
+    return sorted(_table_pages(env))
+
+
+# ---------------------------------------------------------------- directives
+class CatalogueNode(nodes.General, nodes.Element):
+    """Placeholder, replaced by the catalogue table once all documents are known."""
+
+
+class LedgerNode(nodes.General, nodes.Element):
+    """Placeholder, replaced by the claims ledger once all notebooks have executed."""
+
+
+class CatalogueDirective(SphinxDirective):
+    def run(self):
+        _table_pages(self.env).add(self.env.docname)
+        return [CatalogueNode()]
+
+
+class LedgerDirective(SphinxDirective):
+    def run(self):
+        _table_pages(self.env).add(self.env.docname)
+        return [LedgerNode()]
+
+
+def read_catalogue(path):
+    """The catalogue's rows, checked: a clear error names the file and row that is wrong."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != CATALOGUE_COLUMNS:
+            raise ValueError(
+                f"{path}: the header must be {','.join(CATALOGUE_COLUMNS)}; "
+                f"got {','.join(reader.fieldnames or [])}."
+            )
+        rows = list(reader)
+    for number, row in enumerate(rows, start=2):
+        if not re.fullmatch(r"\d{4}", row["id"] or "") or not all(row.values()):
+            raise ValueError(f"{path}, line {number}: every field is required and id has 4 digits.")
+    return rows
+
+
+def _table(headers, rows, widths):
+    table = nodes.table(classes=["colwidths-given", "kexue-table"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    row = nodes.row()
+    for name in headers:
+        row += nodes.entry("", nodes.paragraph(text=name))
+    head += row
+    body = nodes.tbody()
+    group += body
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            paragraph = nodes.paragraph()
+            paragraph += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+            row += nodes.entry("", paragraph)
+        body += row
+    return table
+
+
+def _doc_link(from_doc, to_doc, text):
+    link = pending_xref(
+        refdoc=from_doc,
+        reftarget=posixpath.relpath(to_doc, posixpath.dirname(from_doc)),
+        reftype="doc",
+        refdomain="std",
+        refexplicit=True,
+        refwarn=True,
+        classes=["xref", "doc"],
+    )
+    link += nodes.inline(text=text)
+    return link
+
+
+def _chapter_docs(env):
+    return {
+        m.group(1): d for d in sorted(env.found_docs) if (m := CHAPTER_DOC.fullmatch(d))
+    }
+
+
+def _fmt(value):
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:.4g}" for k, v in value.items())
+    return f"{value:.4g}"
+
+
+class KexueTables(SphinxPostTransform):
+    default_priority = 8  # before references are resolved, so our links get resolved too
+
+    def run(self, **kwargs):
+        env, here = self.env, self.env.docname
+        chapters = _chapter_docs(env)
+        for node in list(self.document.findall(CatalogueNode)):
+            path = Path(env.srcdir, env.config.kexue_catalogue)
+            rows = []
+            for post in read_catalogue(path):
+                doc = chapters.get(post["id"])
+                original = nodes.reference(
+                    "", post["original_title"], refuri=f"https://kexue.fm/archives/{post['id']}"
+                )
+                chapter = _doc_link(here, doc, post["english_title"]) if doc else "planned"
+                rows.append([post["part"], post["date"], original, chapter])
+            node.replace_self(
+                _table(["Part", "Date", "Original post", "Chapter"], rows, [8, 14, 40, 38])
+            )
+        for node in list(self.document.findall(LedgerNode)):
+            node.replace_self(self._ledger_tables(env, here, chapters))
+
+    def _ledger_tables(self, env, here, chapters):
+        summary, details = [], []
+        for post, doc in chapters.items():
+            data, records = _exec_data(env, doc), _ledger(env).get(doc, [])
+            counts = {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "observed")}
+            runtime = data.get("runtime")
+            status = "✅" if data.get("succeeded") and not counts["fail"] else "❌"
+            seeds = sorted({r["seed"] for r in records}) or ["-"]
+            summary.append(
+                [
+                    _doc_link(here, doc, post),
+                    ", ".join(map(str, seeds)),
+                    f"{counts['pass']} / {counts['pass'] + counts['fail']}",
+                    counts["observed"],
+                    "-" if runtime is None else f"{runtime:.1f}",
+                    status,
+                ]
+            )
+            for r in records:
+                mark = {"pass": "✅ pass", "fail": "❌ fail", "observed": "observed"}[r["status"]]
+                details.append(
+                    [_doc_link(here, doc, post), r["id"], r["claim"], _fmt(r["measured"]),
+                     r["expected"] or "(not asserted)", mark]
+                )
+        return [
+            _table(
+                ["Chapter", "Seed", "Claims passed", "Observations", "Run time (s)", "Status"],
+                summary,
+                [14, 10, 18, 18, 20, 20],
+            ),
+            nodes.rubric(text="Every claim and observation"),
+            _table(
+                ["Chapter", "Id", "Claim", "Measured", "Expected", "Result"],
+                details,
+                [9, 6, 45, 14, 14, 12],
+            ),
+        ]
+
+
+# ---------------------------------------------------------------- offline MathJax and ledger file
+def _mathjax_source():
+    import jupyter_server_mathjax
+
+    return Path(jupyter_server_mathjax.__file__).parent / "static"
+
+
+def _configure(app, config):
+    # MathJax 2 from the jupyter-server-mathjax package: the site renders math with no network.
+    config.mathjax_path = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+    config.mathjax3_config = None
+    config.mathjax2_config = {
+        "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]},
+        "HTML-CSS": {"availableFonts": ["TeX"], "imageFont": None},
+        "messageStyle": "none",
+    }
+
+
+def _finish(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir, "_static", MATHJAX_DIR)
+    if not target.exists():
+        shutil.copytree(_mathjax_source(), target)
+    chapters = _chapter_docs(app.env)
+    ledger = {
+        post: {
+            "document": doc,
+            "runtime_s": _exec_data(app.env, doc).get("runtime"),
+            "succeeded": _exec_data(app.env, doc).get("succeeded"),
+            "claims": _ledger(app.env).get(doc, []),
+        }
+        for post, doc in chapters.items()
+    }
+    Path(app.outdir, "ledger.json").write_text(json.dumps(ledger, indent=1), encoding="utf-8")
+
+
+def setup(app):
+    app.add_config_value("kexue_catalogue", "assets/catalogue.csv", "env")
+    app.add_config_value("kexue_chapter_budget", 90, "env")
+    app.add_node(CatalogueNode)
+    app.add_node(LedgerNode)
+    app.add_directive("kexue-catalogue", CatalogueDirective)
+    app.add_directive("kexue-ledger", LedgerDirective)
+    app.add_post_transform(KexueTables)
+    app.connect("config-inited", _configure)
+    app.connect("doctree-read", _collect)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _check_chapters)
+    app.connect("build-finished", _finish)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
