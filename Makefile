@@ -45,8 +45,8 @@ book: env
 	  rm -f _build/.inputs; # Sphinx would not re-read the failed pages next time: start afresh \
 	  echo; echo "The build failed. What went wrong, chapter by chapter:"; \
 	  for report in $$(find _build/html/reports -name '*.err.log' 2>/dev/null); do \
-	    echo "--- $$report"; grep -E '^(ClaimFailed|[A-Za-z]*Error|[A-Za-z]*Exception)' "$$report" | tail -n 3 \
-	      || tail -n 5 "$$report"; \
+	    echo "--- $$report"; sed 's/\x1b\[[0-9;]*m//g' "$$report" \
+	      | grep -E '^(ClaimFailed|[A-Za-z]*Error|[A-Za-z]*Exception)' | tail -n 3 || tail -n 5 "$$report"; \
 	  done; exit 1; }
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 

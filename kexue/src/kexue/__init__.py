@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from kexue.claims import (  # noqa: E402
+from kexue.claims import (
     ClaimFailed,
     Expectation,
     at_least,
@@ -24,8 +24,8 @@ from kexue.claims import (  # noqa: E402
     ledger,
     observe,
 )
-from kexue.data import Split, digits, gaussian_ring, two_moons  # noqa: E402
-from kexue.runtime import current_chapter, current_seed, read_seed, setup  # noqa: E402
+from kexue.data import Split, digits, gaussian_ring, two_moons
+from kexue.runtime import current_chapter, current_seed, read_seed, setup
 
 __all__ = [
     "ClaimFailed",

@@ -148,10 +148,17 @@ def read_catalogue(path):
                 f"{path}: the header must be {','.join(CATALOGUE_COLUMNS)}; "
                 f"got {','.join(reader.fieldnames or [])}."
             )
-        rows = list(reader)
-    for number, row in enumerate(rows, start=2):
-        if not re.fullmatch(r"\d{4}", row["id"] or "") or not all(row.values()):
-            raise ValueError(f"{path}, line {number}: every field is required and id has 4 digits.")
+        rows = []
+        for row in reader:
+            if None in row:
+                raise ValueError(
+                    f"{path}, line {reader.line_num}: too many fields; quote titles that contain commas."
+                )
+            if not re.fullmatch(r"\d{4}", row["id"] or "") or not all(row.values()):
+                raise ValueError(
+                    f"{path}, line {reader.line_num}: every field is required and id has 4 digits."
+                )
+            rows.append(row)
     return rows
 
 
@@ -206,7 +213,9 @@ def _fmt(value):
 
 
 class KexueTables(SphinxPostTransform):
-    default_priority = 8  # before references are resolved, so our links get resolved too
+    default_priority = (
+        8  # before references are resolved, so our links get resolved too
+    )
 
     def run(self, **kwargs):
         env, here = self.env, self.env.docname
@@ -217,12 +226,18 @@ class KexueTables(SphinxPostTransform):
             for post in read_catalogue(path):
                 doc = chapters.get(post["id"])
                 original = nodes.reference(
-                    "", post["original_title"], refuri=f"https://kexue.fm/archives/{post['id']}"
+                    "",
+                    post["original_title"],
+                    refuri=f"https://kexue.fm/archives/{post['id']}",
                 )
-                chapter = _doc_link(here, doc, post["english_title"]) if doc else "planned"
+                chapter = (
+                    _doc_link(here, doc, post["english_title"]) if doc else "planned"
+                )
                 rows.append([post["part"], post["date"], original, chapter])
             node.replace_self(
-                _table(["Part", "Date", "Original post", "Chapter"], rows, [8, 14, 40, 38])
+                _table(
+                    ["Part", "Date", "Original post", "Chapter"], rows, [8, 14, 40, 38]
+                )
             )
         for node in list(self.document.findall(LedgerNode)):
             node.replace_self(self._ledger_tables(env, here, chapters))
@@ -231,7 +246,10 @@ class KexueTables(SphinxPostTransform):
         summary, details = [], []
         for post, doc in chapters.items():
             data, records = _exec_data(env, doc), _ledger(env).get(doc, [])
-            counts = {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "observed")}
+            counts = {
+                s: sum(r["status"] == s for r in records)
+                for s in ("pass", "fail", "observed")
+            }
             runtime = data.get("runtime")
             status = "✅" if data.get("succeeded") and not counts["fail"] else "❌"
             seeds = sorted({r["seed"] for r in records}) or ["-"]
@@ -246,14 +264,29 @@ class KexueTables(SphinxPostTransform):
                 ]
             )
             for r in records:
-                mark = {"pass": "✅ pass", "fail": "❌ fail", "observed": "observed"}[r["status"]]
+                mark = {"pass": "✅ pass", "fail": "❌ fail", "observed": "observed"}[
+                    r["status"]
+                ]
                 details.append(
-                    [_doc_link(here, doc, post), r["id"], r["claim"], _fmt(r["measured"]),
-                     r["expected"] or "(not asserted)", mark]
+                    [
+                        _doc_link(here, doc, post),
+                        r["id"],
+                        r["claim"],
+                        _fmt(r["measured"]),
+                        r["expected"] or "(not asserted)",
+                        mark,
+                    ]
                 )
         return [
             _table(
-                ["Chapter", "Seed", "Claims passed", "Observations", "Run time (s)", "Status"],
+                [
+                    "Chapter",
+                    "Seed",
+                    "Claims passed",
+                    "Observations",
+                    "Run time (s)",
+                    "Status",
+                ],
                 summary,
                 [14, 10, 18, 18, 20, 20],
             ),
@@ -300,7 +333,9 @@ def _finish(app, exception):
         }
         for post, doc in chapters.items()
     }
-    Path(app.outdir, "ledger.json").write_text(json.dumps(ledger, indent=1), encoding="utf-8")
+    Path(app.outdir, "ledger.json").write_text(
+        json.dumps(ledger, indent=1), encoding="utf-8"
+    )
 
 
 def setup(app):

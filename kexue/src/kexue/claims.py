@@ -41,7 +41,9 @@ def _number(name, value):
         )
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value}. The computation that produced it diverged.")
+        raise ValueError(
+            f"{name} must be finite; got {value}. The computation that produced it diverged."
+        )
     return value
 
 
@@ -64,7 +66,11 @@ class Expectation:
 
     def describe(self):
         if self.target is not None:
-            tol = f"{_fmt(self.tolerance * 100)}%" if self.relative else _fmt(self.tolerance)
+            tol = (
+                f"{_fmt(self.tolerance * 100)}%"
+                if self.relative
+                else _fmt(self.tolerance)
+            )
             return f"{_fmt(self.target)} ± {tol}"
         if self.low == -math.inf:
             return f"≤ {_fmt(self.high)}"
@@ -87,7 +93,9 @@ def between(low, high):
     """Expect low <= measured <= high."""
     low, high = _number("low", low), _number("high", high)
     if low > high:
-        raise ValueError(f"between(low, high) needs low <= high; got low={low}, high={high}.")
+        raise ValueError(
+            f"between(low, high) needs low <= high; got low={low}, high={high}."
+        )
     return Expectation(low=low, high=high)
 
 
@@ -95,12 +103,16 @@ def close_to(target, *, tol=None, rel=None):
     """Expect |measured - target| <= tol, or <= rel * |target|: give exactly one of tol and rel."""
     target = _number("target", target)
     if (tol is None) == (rel is None):
-        raise ValueError("close_to() takes exactly one of tol= (absolute) and rel= (relative).")
+        raise ValueError(
+            "close_to() takes exactly one of tol= (absolute) and rel= (relative)."
+        )
     size = _number("tol" if tol is not None else "rel", tol if tol is not None else rel)
     if size <= 0:
         raise ValueError(f"the tolerance must be positive; got {size}.")
     if rel is not None and target == 0:
-        raise ValueError("a relative tolerance around target 0 accepts nothing: use tol= instead.")
+        raise ValueError(
+            "a relative tolerance around target 0 accepts nothing: use tol= instead."
+        )
     half_width = size * abs(target) if rel is not None else size
     return Expectation(
         low=target - half_width,
@@ -113,7 +125,9 @@ def close_to(target, *, tol=None, rel=None):
 
 def _check_id(kind, value, letter):
     if not isinstance(value, str) or not re.fullmatch(letter + r"\d+[a-z]?", value):
-        raise ValueError(f"{kind} ids look like {letter}1, {letter}2 or {letter}3b; got {value!r}.")
+        raise ValueError(
+            f"{kind} ids look like {letter}1, {letter}2 or {letter}3b; got {value!r}."
+        )
 
 
 def _check_text(name, value):
@@ -174,7 +188,8 @@ def claim(claim_id, text, measured, expected, *, why):
     expected: at_most(b), at_least(b), between(lo, hi) or close_to(target, tol=... | rel=...).
     why:      one line on where the tolerance comes from (seeds tried, Monte Carlo error, ...).
 
-    Shows a pass/fail line, records it, and raises ClaimFailed when the claim does not hold.
+    Shows a pass/fail line, records it (see ledger()), and raises ClaimFailed when the claim does not
+    hold. Returns nothing, so that a claim at the end of a cell adds no output of its own.
     """
     _check_id("claim", claim_id, "C")
     text = _check_text("text", text)
@@ -205,7 +220,6 @@ def claim(claim_id, text, measured, expected, *, why):
             f"Claim {claim_id} of chapter {chapter} failed: {text} "
             f"Measured {_fmt(measured)}, expected {expected.describe()} (seed {entry['seed']})."
         )
-    return entry
 
 
 def observe(observation_id, text, measured, *, note):
@@ -213,6 +227,7 @@ def observe(observation_id, text, measured, *, note):
 
     measured is one number or a dict of named numbers (for example accuracy per setting); note says
     why it is an observation rather than a claim (for example: "3 test images; seeds disagree").
+    Returns nothing; the record is in ledger().
     """
     _check_id("observation", observation_id, "O")
     text = _check_text("text", text)
@@ -225,7 +240,7 @@ def observe(observation_id, text, measured, *, note):
     else:
         values = _number("measured", measured)
         shown = _fmt(values)
-    return _record(
+    _record(
         {
             "chapter": current_chapter(),
             "id": observation_id,

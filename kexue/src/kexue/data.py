@@ -10,7 +10,9 @@ from kexue.runtime import current_seed
 Split = namedtuple("Split", "x_train y_train x_test y_test")
 Ring = namedtuple("Ring", "points centres")
 
-DIGITS_SPLIT_SEED = 0  # the split is the same for every KEXUE_SEED: seeds vary training only
+DIGITS_SPLIT_SEED = (
+    0  # the split is the same for every KEXUE_SEED: seeds vary training only
+)
 
 
 def _check_count(name, value, minimum):
@@ -44,13 +46,19 @@ def digits(*, binarize=False, test_fraction=0.3):
     from sklearn.model_selection import train_test_split
 
     if not isinstance(binarize, bool):
-        raise ValueError(f"binarize must be True or False; got {binarize!r}.")
+        raise TypeError(f"binarize must be True or False; got {binarize!r}.")
     fraction = _check_positive("test_fraction", test_fraction)
     if not fraction < 1:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1; got {test_fraction!r}.")
+        raise ValueError(
+            f"test_fraction must lie strictly between 0 and 1; got {test_fraction!r}."
+        )
 
     raw = load_digits()
-    x = (raw.data >= 8).astype("float32") if binarize else (raw.data / 16.0).astype("float32")
+    x = (
+        (raw.data >= 8).astype("float32")
+        if binarize
+        else (raw.data / 16.0).astype("float32")
+    )
     y = raw.target.astype("int64")
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=fraction, stratify=y, random_state=DIGITS_SPLIT_SEED
@@ -67,7 +75,9 @@ def two_moons(n=2000, *, noise=0.05, seed=None):
 
     n = _check_count("n", n, 2)
     noise = _check_positive("noise", noise, allow_zero=True)
-    points, _ = make_moons(n_samples=n, noise=noise, random_state=_seed_or_book_seed(seed))
+    points, _ = make_moons(
+        n_samples=n, noise=noise, random_state=_seed_or_book_seed(seed)
+    )
     return points.astype("float32")
 
 

@@ -41,7 +41,9 @@ def read_seed(environ=None):
             f"Set it to an integer such as 0, 1 or 2, or unset it to use {DEFAULT_SEED}."
         ) from None
     if not 0 <= seed < 2**31:
-        raise ValueError(f"{SEED_VARIABLE}={seed} is out of range: use 0 <= seed < 2**31.")
+        raise ValueError(
+            f"{SEED_VARIABLE}={seed} is out of range: use 0 <= seed < 2**31."
+        )
     return seed
 
 
@@ -74,7 +76,9 @@ def setup(chapter):
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
-    keras.utils.set_random_seed(seed)  # Python's random, NumPy's global RNG and TensorFlow
+    keras.utils.set_random_seed(
+        seed
+    )  # Python's random, NumPy's global RNG and TensorFlow
     tf.config.experimental.enable_op_determinism()
     matplotlib.rcParams.update(PLOT_STYLE)
 

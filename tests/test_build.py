@@ -1,0 +1,215 @@
+"""Integration tests: build tiny books with the real config and extension, in temp dirs.
+
+Every test here is slow (a Jupyter Book build starts Sphinx and a kernel: about 8 s
+each), so the books are as small as possible: an intro, one chapter and a
+reproducibility page. The chapters never import TensorFlow; they set kexue's state
+directly instead of calling setup().
+Nothing is written to the real book: each build happens under pytest's tmp_path.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+PREAMBLE = 'import kexue\nkexue.runtime._state.update(chapter="9999", seed=0)'
+PASSING = (
+    'kexue.claim("C1", "One is at most two.", 1.0, kexue.at_most(2), why="arithmetic")'
+)
+FAILING = (
+    'kexue.claim("C7", "One is at most zero.", 1.0, kexue.at_most(0), why="arithmetic")'
+)
+TOC = """\
+format: jb-book
+root: intro
+parts:
+  - caption: "Part I: test"
+    chapters:
+      - file: chapters/9999-test
+      - file: reproducibility
+"""
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def make_book(directory, *code_cells):
+    """A minimal book using the real _config.yml, bibliography and catalogue."""
+    (directory / "chapters").mkdir(parents=True)
+    (directory / "assets").mkdir()
+    shutil.copy(ROOT / "_config.yml", directory)
+    shutil.copy(ROOT / "assets" / "references.bib", directory / "assets")
+    shutil.copy(ROOT / "assets" / "catalogue.csv", directory / "assets")
+    (directory / "_toc.yml").write_text(TOC, encoding="utf-8")
+    (directory / "intro.md").write_text("# A test book\n", encoding="utf-8")
+    (directory / "reproducibility.md").write_text(
+        "# Reproducibility\n\n```{kexue-ledger}\n```\n", encoding="utf-8"
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# A test chapter\n\nSome math: $a^2$.")
+    ]
+    notebook.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]
+    nbformat.write(notebook, directory / "chapters" / "9999-test.ipynb")
+    return directory
+
+
+def build(directory):
+    """Run the Makefile's strict build; return (exit code, output without colours)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("KEXUE_SEED", None)
+    command = [
+        JUPYTER_BOOK,
+        "build",
+        directory,
+        "--builder",
+        "html",
+        "-W",
+        "--keep-going",
+    ]
+    result = subprocess.run(
+        [str(part) for part in command],
+        check=False,  # the exit code is what the tests check
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return result.returncode, ANSI.sub("", result.stdout + result.stderr)
+
+
+def snapshot(directory):
+    return sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.iterdir()
+    )
+
+
+@pytest.fixture(autouse=True)
+def real_chapters_untouched():
+    """The builds must leave the real book's chapters/ exactly as it was."""
+    before = snapshot(ROOT / "chapters")
+    yield
+    assert snapshot(ROOT / "chapters") == before
+
+
+@pytest.fixture(scope="module")
+def passing_book(tmp_path_factory):
+    """One passing build, shared by every test that inspects a good build's output."""
+    # Slow: a full Jupyter Book build with notebook execution (~8 s).
+    directory = make_book(tmp_path_factory.mktemp("passing"), PREAMBLE, PASSING)
+    code, output = build(directory)
+    return directory, code, output
+
+
+def test_passing_chapter_builds(passing_book):
+    """A chapter whose claims hold gives a clean strict build."""
+    _, code, output = passing_book
+    assert code == 0, output
+
+
+def test_ledger_json_lists_the_passing_claim(passing_book):
+    """ledger.json carries every claim with its status for outside tools."""
+    directory, _, _ = passing_book
+    ledger = json.loads((directory / "_build/html/ledger.json").read_text("utf-8"))
+    assert ledger["9999"]["succeeded"] is True
+    [record] = ledger["9999"]["claims"]
+    assert record["id"] == "C1"
+    assert record["status"] == "pass"
+    assert record["claim"] == "One is at most two."
+
+
+def test_reproducibility_page_shows_the_claim(passing_book):
+    """The kexue-ledger directive renders the claims measured in this very build."""
+    directory, _, _ = passing_book
+    page = (directory / "_build/html/reproducibility.html").read_text("utf-8")
+    assert "One is at most two." in page
+    assert "✅ pass" in page
+
+
+class _Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        rel = (attrs.get("rel") or "").split()
+        if tag == "link" and "stylesheet" in rel and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+def test_built_pages_load_no_external_scripts_or_stylesheets(passing_book):
+    """The site must work offline and load nothing from third parties."""
+    directory, _, _ = passing_book
+    html = directory / "_build" / "html"
+    pages = [
+        p for p in html.rglob("*.html") if "_static" not in p.relative_to(html).parts
+    ]
+    assert len(pages) >= 3
+    external = {}
+    for page in pages:
+        parser = _Assets()
+        parser.feed(page.read_text("utf-8"))
+        assert parser.urls or page.name == "index.html", page  # index is a redirect
+        bad = [u for u in parser.urls if re.match(r"(https?:)?//", u)]
+        if bad:
+            external[str(page.relative_to(html))] = bad
+    assert not external
+
+
+def test_mathjax_is_served_from_the_site(passing_book):
+    """Math renders offline from the local MathJax copy the extension installs."""
+    directory, _, _ = passing_book
+    html = directory / "_build" / "html"
+    assert (html / "_static" / "mathjax" / "MathJax.js").is_file()
+    page = (html / "chapters" / "9999-test.html").read_text("utf-8")
+    assert "_static/mathjax/MathJax.js" in page
+
+
+def test_failing_claim_fails_the_build_and_names_the_claim(tmp_path):
+    """A claim that does not hold stops the book, and the report names the claim."""
+    # Slow: a full Jupyter Book build with notebook execution (~8 s).
+    directory = make_book(tmp_path / "book", PREAMBLE, FAILING)
+    code, output = build(directory)
+    assert code != 0, output
+    reports = list((directory / "_build/html/reports").rglob("*.err.log"))
+    text = output + "".join(ANSI.sub("", r.read_text("utf-8")) for r in reports)
+    assert "ClaimFailed" in text
+    assert "Claim C7 of chapter 9999 failed" in text
+    assert reports, "the build should save the chapter's traceback under reports/"
+    ledger = json.loads((directory / "_build/html/ledger.json").read_text("utf-8"))
+    assert [r["status"] for r in ledger["9999"]["claims"]] == ["fail"]
+
+
+def test_chapter_without_claims_fails_the_build(tmp_path):
+    """Every chapter checks at least one claim; -W turns the warning into failure."""
+    # Slow: a full Jupyter Book build with notebook execution (~8 s).
+    directory = make_book(tmp_path / "book", PREAMBLE, "x = 1 + 1\nprint(x)")
+    code, output = build(directory)
+    assert code != 0, output
+    assert "checks no claim" in output
+
+
+def test_chapter_writing_to_stderr_fails_the_build(tmp_path):
+    """Stray warnings or log lines must not slip into the published page."""
+    # Slow: a full Jupyter Book build with notebook execution (~8 s).
+    noisy = 'import sys\nprint("noise", file=sys.stderr)'
+    directory = make_book(tmp_path / "book", PREAMBLE, noisy, PASSING)
+    code, output = build(directory)
+    assert code != 0, output
+    assert "stderr" in output
