@@ -308,11 +308,24 @@ def _mathjax_source():
 
 def _configure(app, config):
     # MathJax 2 from the jupyter-server-mathjax package: the site renders math with no network.
-    config.mathjax_path = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+    # That copy ships the "-full" combined config and only the STIX-Web fonts.
+    config.mathjax_path = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
     config.mathjax3_config = None
+    # myst would write a MathJax 3 config, which MathJax 2 misreads as its own.
+    config.myst_update_mathjax = False
     config.mathjax2_config = {
-        "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]},
-        "HTML-CSS": {"availableFonts": ["TeX"], "imageFont": None},
+        "tex2jax": {
+            "inlineMath": [["\\(", "\\)"]],
+            "displayMath": [["\\[", "\\]"]],
+            # Notebook pages are marked tex2jax_ignore; math and outputs are opted back in by class.
+            "processClass": "tex2jax_process|mathjax_process|math|output_area",
+        },
+        "HTML-CSS": {
+            "availableFonts": [],
+            "preferredFont": None,
+            "webFont": "STIX-Web",
+            "imageFont": None,
+        },
         "messageStyle": "none",
     }
 
