@@ -207,8 +207,6 @@ def _chapter_docs(env):
 
 
 def _fmt(value):
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v:.4g}" for k, v in value.items())
     return f"{value:.4g}"
 
 
@@ -251,7 +249,8 @@ class KexueTables(SphinxPostTransform):
                 for s in ("pass", "fail", "observed")
             }
             runtime = data.get("runtime")
-            status = "✅" if data.get("succeeded") and not counts["fail"] else "❌"
+            ran = data.get("succeeded") and not counts["fail"]
+            status = "✔ ran" if ran else "✘ FAILED"
             seeds = sorted({r["seed"] for r in records}) or ["-"]
             summary.append(
                 [
@@ -264,17 +263,16 @@ class KexueTables(SphinxPostTransform):
                 ]
             )
             for r in records:
-                mark = {"pass": "✅ pass", "fail": "❌ fail", "observed": "observed"}[
-                    r["status"]
-                ]
+                marks = {"pass": "✔ pass", "fail": "✘ FAIL", "observed": "observed"}
                 details.append(
                     [
                         _doc_link(here, doc, post),
                         r["id"],
                         r["claim"],
-                        _fmt(r["measured"]),
+                        # measured_text keeps an observation's values in the chapter's order
+                        r.get("measured_text") or _fmt(r["measured"]),
                         r["expected"] or "(not asserted)",
-                        mark,
+                        marks[r["status"]],
                     ]
                 )
         return [
