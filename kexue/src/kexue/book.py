@@ -228,15 +228,18 @@ class KexueTables(SphinxPostTransform):
                     post["original_title"],
                     refuri=f"https://kexue.fm/archives/{post['id']}",
                 )
-                chapter = (
-                    _doc_link(here, doc, post["english_title"]) if doc else "planned"
+                chapter = _doc_link(here, doc, "read the chapter") if doc else "planned"
+                rows.append(
+                    [
+                        post["part"],
+                        post["date"],
+                        original,
+                        post["english_title"],
+                        chapter,
+                    ]
                 )
-                rows.append([post["part"], post["date"], original, chapter])
-            node.replace_self(
-                _table(
-                    ["Part", "Date", "Original post", "Chapter"], rows, [8, 14, 40, 38]
-                )
-            )
+            headers = ["Part", "Date", "Original post", "In English", "Chapter"]
+            node.replace_self(_table(headers, rows, [6, 12, 32, 34, 16]))
         for node in list(self.document.findall(LedgerNode)):
             node.replace_self(self._ledger_tables(env, here, chapters))
 
