@@ -331,6 +331,19 @@ def _configure(app, config):
     }
 
 
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    # Jupyter Book 1 registers some inline scripts twice (thebe, togglebutton); the second copy of
+    # `const THEBE_JS_URL` is a JavaScript error on every page.
+    unique, seen = [], set()
+    for script in context.get("script_files", []):
+        name = getattr(script, "filename", script) or ""  # inline scripts: None or ""
+        key = (name, tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def _finish(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -365,5 +378,6 @@ def setup(app):
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-updated", _check_chapters)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.connect("build-finished", _finish)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
