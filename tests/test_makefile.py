@@ -5,15 +5,13 @@ build config are unchanged, and must never reuse a failed build. These tests run
 Makefile in a temporary folder with the real .venv, so nothing is left in the book.
 """
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_build import ANSI, FAILING, PASSING, PREAMBLE, make_book
+from test_build import FAILING, PASSING, PREAMBLE, make_book, run_in
 
 VENV = Path(sys.executable).parent.parent
 EXECUTED = "Executed notebook"
@@ -21,18 +19,9 @@ EXECUTED = "Executed notebook"
 
 def make(directory):
     """`make book` in `directory` with the real environment (never reinstalled here)."""
-    env = {**os.environ}
-    env.pop("KEXUE_SEED", None)
-    result = subprocess.run(
-        ["make", "book", f"VENV={VENV}", "-o", f"{VENV}/.installed"],
-        check=False,  # the exit code is what the tests check
-        cwd=directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    return run_in(
+        directory, ["make", "book", f"VENV={VENV}", "-o", f"{VENV}/.installed"]
     )
-    return result.returncode, ANSI.sub("", result.stdout + result.stderr)
 
 
 def copy_of_the_book(directory, *cells):
