@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from kexue.data import digits, gaussian_ring, two_moons
+from kexue.data import Coverage, Ring, digits, gaussian_ring, ring_coverage, two_moons
 
 import kexue
 
@@ -181,6 +181,18 @@ def test_gaussian_ring_uses_every_mode():
     assert set(distances.argmin(axis=1)) == set(range(8))
 
 
+def test_gaussian_ring_returns_the_std_it_used():
+    """Ring.std is the spread of every mode, as a float: ring_coverage measures distances in it."""
+    ring = gaussian_ring(10, std=0.1, seed=0)
+    assert ring._fields == ("points", "centres", "std")
+    assert ring.std == 0.1
+    assert type(ring.std) is float
+    assert gaussian_ring(10, seed=0).std == 0.05
+    assert (
+        type(gaussian_ring(10, std=1, seed=0).std) is float
+    )  # an int std is stored as a float
+
+
 def test_gaussian_ring_is_reproducible_and_follows_kexue_seed(monkeypatch):
     """Same seed, same points; seed=None uses KEXUE_SEED."""
     a = gaussian_ring(100, seed=1).points
@@ -211,3 +223,171 @@ def test_gaussian_ring_rejects_invalid_arguments(kwargs):
     name = next(iter(kwargs))
     with pytest.raises(ValueError, match=name):
         gaussian_ring(**kwargs)
+
+
+# ---------------------------------------------------------------- ring_coverage
+
+
+@pytest.fixture(scope="module")
+def ring():
+    """The book's default ring: 8 modes of std 0.05 on a circle of radius 2."""
+    return gaussian_ring(4000, seed=0)
+
+
+def test_ring_coverage_is_exported_from_kexue():
+    """Chapters call kexue.ring_coverage and read a kexue.Coverage."""
+    assert kexue.ring_coverage is ring_coverage
+    assert kexue.Coverage is Coverage
+    assert {"ring_coverage", "Coverage"} <= set(kexue.__all__)
+
+
+def test_ring_coverage_of_the_ring_itself_covers_every_mode(ring):
+    """A perfect generator: all 8 modes, and about 99% of points within 3 std (Rayleigh tail e^-4.5)."""
+    coverage = ring_coverage(ring.points, ring)
+    assert isinstance(coverage, Coverage)
+    assert coverage.modes == 8
+    assert type(coverage.modes) is int
+    assert type(coverage.on_mode) is float
+    assert 0.98 < coverage.on_mode <= 1.0
+    assert coverage.on_mode == pytest.approx(1 - np.exp(-4.5), abs=0.01)
+
+
+def test_ring_coverage_of_a_collapsed_generator_is_one_mode_fully_on_it(ring):
+    """Every sample on one centre: one mode covered, yet every sample is on a mode."""
+    samples = np.repeat(ring.centres[3:4], 500, axis=0)
+    assert ring_coverage(samples, ring) == Coverage(1.0, 1)
+
+
+def test_ring_coverage_of_samples_far_from_the_ring_is_zero(ring):
+    """Points off the ring (far away, or at its centre) are on no mode, so they cover none."""
+    assert ring_coverage(np.full((300, 2), 10.0), ring) == Coverage(0.0, 0)
+    assert ring_coverage(np.zeros((300, 2)), ring) == Coverage(0.0, 0)
+
+
+def test_ring_coverage_min_share_counts_all_samples_and_is_inclusive(ring):
+    """A mode counts with at least min_share * len(samples) on-mode samples; off-mode ones count in n."""
+    samples = np.concatenate(
+        [
+            np.repeat(ring.centres[0:1], 10, axis=0),
+            np.repeat(ring.centres[1:2], 10, axis=0),
+            np.full((20, 2), 10.0),  # off the ring, but part of len(samples) = 40
+        ]
+    )
+    assert ring_coverage(samples, ring, min_share=0.25) == Coverage(0.5, 2)  # 10 >= 10
+    assert ring_coverage(samples, ring, min_share=0.26) == Coverage(0.5, 0)  # 10 < 10.4
+    assert ring_coverage(samples[:20], ring, min_share=0.5).modes == 2
+    assert ring_coverage(samples[:10], ring, min_share=1).modes == 1
+
+
+def test_ring_coverage_within_is_measured_in_ring_std(ring):
+    """A point 2 std from a centre is on the mode for within=3 but not for within=1.5."""
+    point = ring.centres[:1] + np.array([[2 * ring.std, 0.0]])
+    assert ring_coverage(point, ring).on_mode == 1.0
+    assert ring_coverage(point, ring, within=1.5).on_mode == 0.0
+    wide = ring._replace(std=1.0)  # the same centres, 20 times wider modes
+    assert ring_coverage(point + 1.0, wide).on_mode == 1.0
+
+
+def test_ring_coverage_matches_the_chapters_inline_score(ring):
+    """Same numbers as the code it replaced in chapters 5716 and 6110, on float32 samples."""
+    rng = np.random.default_rng(1)
+    samples = (ring.points[:2000] + 0.08 * rng.standard_normal((2000, 2))).astype(
+        "float32"
+    )
+    distance = np.linalg.norm(samples[:, None, :] - ring.centres[None], axis=2)
+    near = distance.min(axis=1) < 3 * 0.05
+    counts = np.bincount(distance.argmin(axis=1)[near], minlength=len(ring.centres))
+    expected = (float(near.mean()), int(np.sum(counts >= 0.025 * len(samples))))
+    assert tuple(ring_coverage(samples, ring)) == expected
+    assert 0 < expected[0] < 1  # the noise puts the threshold to work
+
+
+def test_ring_coverage_accepts_lists_and_integer_arrays(ring):
+    """Anything np.asarray turns into an (n, 2) array of numbers will do."""
+    assert ring_coverage(ring.centres.tolist(), ring) == Coverage(1.0, 8)
+    assert ring_coverage([[2, 0], [0, 2]], ring) == Coverage(1.0, 2)
+
+
+@pytest.mark.parametrize(
+    ("samples", "words"),
+    [
+        (np.zeros((10, 3)), "shape (n, 2)"),
+        (np.zeros(10), "shape (n, 2)"),
+        (np.zeros((4, 5, 2)), "shape (n, 2)"),
+        (np.zeros((0, 2)), "n >= 1"),
+        ([[0.0, 0.0], [1.0]], "samples"),
+        (np.array([[0.0, 0.0], [np.nan, 1.0]]), "NaN"),
+        (np.array([[0.0, np.inf]]), "infinity"),
+        (np.array([["a", "b"]]), "real numbers"),
+        (np.array([[True, False]]), "real numbers"),
+    ],
+)
+def test_ring_coverage_rejects_invalid_samples(ring, samples, words):
+    """Wrong shapes, diverged (NaN) generators and non-numbers are refused, naming samples."""
+    with pytest.raises((ValueError, TypeError)) as error:
+        ring_coverage(samples, ring)
+    message = str(error.value)
+    assert "samples" in message
+    assert words in message
+
+
+def test_ring_coverage_says_when_the_arguments_are_swapped(ring):
+    """ring_coverage(ring, samples) is a likely slip: the message says which goes first."""
+    with pytest.raises(TypeError, match="samples first"):
+        ring_coverage(ring, ring.points)
+
+
+@pytest.mark.parametrize(
+    "bad_ring",
+    [
+        None,
+        (np.zeros((5, 2)), np.zeros((8, 2)), 0.05),  # a plain tuple, not a Ring
+        np.zeros((8, 2)),  # the centres alone
+    ],
+)
+def test_ring_coverage_requires_a_ring(bad_ring):
+    """The ring must be a Ring, so that its std travels with its centres."""
+    with pytest.raises(TypeError, match="ring must be a Ring"):
+        ring_coverage(np.zeros((5, 2)), bad_ring)
+
+
+@pytest.mark.parametrize(
+    ("bad_ring", "words"),
+    [
+        (Ring(np.zeros((5, 2)), np.zeros((8, 3)), 0.05), "ring.centres"),
+        (Ring(np.zeros((5, 2)), np.zeros((0, 2)), 0.05), "ring.centres"),
+        (Ring(np.zeros((5, 2)), np.zeros((8, 2)), 0.0), "ring.std"),
+        (Ring(np.zeros((5, 2)), np.zeros((8, 2)), float("nan")), "ring.std"),
+        (Ring(np.zeros((5, 2)), np.zeros((8, 2)), None), "ring.std"),
+    ],
+)
+def test_ring_coverage_rejects_a_malformed_ring(bad_ring, words):
+    """A hand-made Ring with bad centres or std is refused, naming the field."""
+    with pytest.raises(ValueError, match=words):
+        ring_coverage(np.zeros((5, 2)), bad_ring)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"within": 0},
+        {"within": -3.0},
+        {"within": float("nan")},
+        {"within": float("inf")},
+        {"within": "3"},
+        {"within": True},
+        {"min_share": 0},
+        {"min_share": -0.1},
+        {"min_share": 1.5},
+        {"min_share": float("nan")},
+        {"min_share": "0.025"},
+    ],
+)
+def test_ring_coverage_rejects_invalid_thresholds(ring, kwargs):
+    """Bad within and min_share values are refused with the parameter's name and value."""
+    with pytest.raises(ValueError) as error:
+        ring_coverage(ring.points, ring, **kwargs)
+    message = str(error.value)
+    name, value = next(iter(kwargs.items()))
+    assert name in message
+    assert repr(value) in message

@@ -1,7 +1,8 @@
 """Plumbing for the book *Scientific Spaces, Reproduced*.
 
 Only what several chapters share lives here: one seed and quiet logs (`setup`), bundled or generated
-data (`digits`, `two_moons`, `gaussian_ring`) and the checks of a post's claims (`claim`, `observe`).
+data (`digits`, `two_moons`, `gaussian_ring`), the mode coverage of a generator on that ring
+(`ring_coverage`, returning a `Coverage`) and the checks of a post's claims (`claim`, `observe`).
 Model code stays in the chapters, where the reader sees it.
 """
 
@@ -24,11 +25,12 @@ from kexue.claims import (
     ledger,
     observe,
 )
-from kexue.data import Split, digits, gaussian_ring, two_moons
+from kexue.data import Coverage, Split, digits, gaussian_ring, ring_coverage, two_moons
 from kexue.runtime import current_chapter, current_seed, read_seed, setup
 
 __all__ = [
     "ClaimFailed",
+    "Coverage",
     "Expectation",
     "Split",
     "at_least",
@@ -43,6 +45,7 @@ __all__ = [
     "ledger",
     "observe",
     "read_seed",
+    "ring_coverage",
     "setup",
     "two_moons",
 ]
