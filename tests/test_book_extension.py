@@ -107,14 +107,12 @@ def test_records_from_notebook_reads_the_ledger_metadata_in_order(tmp_path):
         ),
     ]
     path = tmp_path / "chapter.ipynb"
-    nbformat.write(nb, path)
-    assert records_from_notebook(path) == [first, second]
+    nbformat.write(nb, path)  # read back as the build reads it: plain JSON
+    assert records_from_notebook(json.loads(path.read_text("utf-8"))) == [first, second]
 
 
-def test_records_from_notebook_without_outputs_is_empty(tmp_path):
+def test_records_from_notebook_without_outputs_is_empty():
     """An unexecuted chapter carries no records (the build then warns: no claim)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1")]
-    path = tmp_path / "chapter.ipynb"
-    path.write_text(json.dumps(nb), encoding="utf-8")
-    assert records_from_notebook(path) == []
+    assert records_from_notebook(json.loads(json.dumps(nb))) == []

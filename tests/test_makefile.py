@@ -1,14 +1,16 @@
-"""The Makefile's reuse rules, on a tiny copy of the book (slow: five small builds).
+"""The Makefile's reuse rules, on a tiny copy of the book (slow: seven small builds).
 
 `make book` may reuse executed chapters only while the helper package, the pins and the
 build config are unchanged, and must never reuse a failed build. These tests run the real
 Makefile in a temporary folder with the real .venv, so nothing is left in the book.
 """
 
+import json
 import shutil
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import ROOT
 from test_build import FAILING, PASSING, PREAMBLE, make_book, run_in
@@ -64,3 +66,27 @@ def test_failed_build_is_never_reused(tmp_path):
         code, output = make(book)
         assert code != 0, f"{attempt} build of a failing chapter passed:\n{output}"
         assert "ClaimFailed" in output and "C7" in output, output
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_prose_edit_reuses_outputs_and_keeps_the_claims(tmp_path):
+    """Editing only a chapter's text re-renders it from the cache, with its claims.
+
+    myst-nb writes the chapter's jupyter_execute copy without outputs when it reuses the cache;
+    the ledger must still find the claims (it once reported "checks no claim" here).
+    """
+    book = copy_of_the_book(tmp_path, PREAMBLE, PASSING)
+    code, output = make(book)
+    assert code == 0, output
+
+    path = book / "chapters" / "9999-test.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source += "\n\nA sentence added later."
+    nbformat.write(notebook, path)
+    code, output = make(book)
+    assert code == 0, output
+    assert EXECUTED not in output, "a prose edit must not execute the chapter again"
+    ledger = json.loads((book / "_build/html/ledger.json").read_text("utf-8"))
+    assert [r["id"] for r in ledger["9999"]["claims"]] == ["C1"]
+    page = (book / "_build/html/chapters/9999-test.html").read_text("utf-8")
+    assert "A sentence added later." in page

@@ -35,9 +35,8 @@ MATHJAX_DIR = "mathjax"  # under _static
 
 
 # ---------------------------------------------------------------- collecting claims from notebooks
-def records_from_notebook(path):
-    """The claim records a notebook's outputs carry, in order."""
-    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+def records_from_notebook(notebook):
+    """The claim records a notebook's outputs carry, in order (`notebook`: the parsed JSON)."""
     found = []
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []):
@@ -47,13 +46,37 @@ def records_from_notebook(path):
     return found
 
 
+def _rendered_notebook(env):
+    """The current chapter with the outputs this build rendered, or None if it has none.
+
+    In cache mode the outputs come from jupyter-cache, exactly as myst-nb takes them: when myst-nb
+    reuses the cache (a chapter whose code did not change), it writes `jupyter_execute/<doc>.ipynb`
+    without outputs, so that file only holds them when the chapter was executed in this build.
+    """
+    config = env.mystnb_config
+    if config.execution_mode == "cache":
+        import nbformat
+        from jupyter_cache import get_cache
+
+        source = nbformat.read(env.doc2path(env.docname), as_version=4)
+        cache = get_cache(config.execution_cache_path or ".jupyter_cache")
+        try:
+            return cache.merge_match_into_notebook(source)[1]
+        except KeyError:  # not in the cache: its execution failed in this build
+            return None
+    executed = Path(config.output_folder, env.docname + ".ipynb")
+    return (
+        json.loads(executed.read_text(encoding="utf-8")) if executed.exists() else None
+    )
+
+
 def _collect(app, doctree):
     env = app.env
     match = CHAPTER_DOC.fullmatch(env.docname)
     if not match:
         return
-    executed = Path(env.mystnb_config.output_folder, env.docname + ".ipynb")
-    records = records_from_notebook(executed) if executed.exists() else []
+    notebook = _rendered_notebook(env)
+    records = records_from_notebook(notebook) if notebook is not None else []
     for record in records:
         if record.get("chapter") != match.group(1):
             logger.warning(
