@@ -47,27 +47,32 @@ def records_from_notebook(notebook):
 
 
 def _rendered_notebook(env):
-    """The current chapter with the outputs this build rendered, or None if it has none.
+    """The current chapter with the outputs this build rendered, or None.
 
-    In cache mode the outputs come from jupyter-cache, exactly as myst-nb takes them: when myst-nb
-    reuses the cache (a chapter whose code did not change), it writes `jupyter_execute/<doc>.ipynb`
-    without outputs, so that file only holds them when the chapter was executed in this build.
+    myst-nb writes them to `jupyter_execute/<doc>.ipynb` when it executes the chapter in this build
+    (with the partial outputs if execution failed). When it reuses jupyter-cache instead (the
+    chapter's code did not change), it writes that file without outputs, so then the outputs are
+    taken from the cache, exactly as myst-nb took them.
     """
     config = env.mystnb_config
-    if config.execution_mode == "cache":
-        import nbformat
-        from jupyter_cache import get_cache
-
-        source = nbformat.read(env.doc2path(env.docname), as_version=4)
-        cache = get_cache(config.execution_cache_path or ".jupyter_cache")
-        try:
-            return cache.merge_match_into_notebook(source)[1]
-        except KeyError:  # not in the cache: its execution failed in this build
-            return None
     executed = Path(config.output_folder, env.docname + ".ipynb")
-    return (
+    notebook = (
         json.loads(executed.read_text(encoding="utf-8")) if executed.exists() else None
     )
+    has_outputs = notebook is not None and any(
+        c.get("outputs") for c in notebook["cells"]
+    )
+    if has_outputs or config.execution_mode != "cache":
+        return notebook
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(config.execution_cache_path or ".jupyter_cache")
+    source = nbformat.read(env.doc2path(env.docname), as_version=4)
+    try:
+        return cache.merge_match_into_notebook(source)[1]
+    except KeyError:  # not cached: nothing ran successfully
+        return notebook
 
 
 def _collect(app, doctree):
