@@ -1,6 +1,8 @@
 # Scientific Spaces, Reproduced. A newcomer needs two targets:
 #   make book   set up .venv if needed, build the site executing every chapter
 #   make test   lint, unit tests, then a strict build from a clean state (what CI runs)
+# and, to check that every claim holds for other seeds than the build's:
+#   make seeds [SEEDS="0 1 2"] [CHAPTERS="5617 6181"]   (results in _build/seeds, shown by the book)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := book
@@ -20,7 +22,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 BUILD_INPUTS = $(sort $(shell find kexue/src -name '*.py')) kexue/pyproject.toml requirements.txt _config.yml _toc.yml
 BUILD := $(BIN)/jupyter-book build . --builder html -W --keep-going
 
-.PHONY: book test lint unit lab clean distclean env
+# The seed study: every chapter (or CHAPTERS) for every seed in SEEDS, JOBS at a time.
+SEEDS ?= 0 1 2 3 4 5 6 7 8 9
+CHAPTERS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: book test lint unit lab clean distclean env seeds
 
 env: $(VENV)/.installed
 
@@ -60,6 +67,9 @@ unit: env
 test: lint unit
 	rm -rf _build
 	$(MAKE) --no-print-directory book
+
+seeds: env
+	$(BIN)/python -m kexue.study --seeds $(SEEDS) --jobs $(JOBS) $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))
 
 lab: env
 	$(BIN)/jupyter lab --notebook-dir=chapters $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -28,6 +28,7 @@ def clean_kexue_state(monkeypatch):
     saved_ledgers = {k: dict(v) for k, v in kexue.claims._ledgers.items()}
     kexue.runtime._state.update(chapter=None, seed=None)
     kexue.claims._ledgers.clear()
+    kexue.claims._glued.clear()
     yield
     kexue.runtime._state.clear()
     kexue.runtime._state.update(saved_state)

@@ -4,8 +4,8 @@ import json
 
 import nbformat
 import pytest
-from kexue.book import CATALOGUE_COLUMNS, read_catalogue, records_from_notebook
-from kexue.claims import LEDGER_KEY
+from kexue.book import CATALOGUE_COLUMNS, read_catalogue
+from kexue.claims import LEDGER_KEY, records_from_notebook
 
 HEADER = ",".join(CATALOGUE_COLUMNS)
 GOOD_ROW = '6181,I,2018-11-27,原题,"An English title, with a comma"'

@@ -36,6 +36,7 @@ parts:
     chapters:
       - file: chapters/9999-test
       - file: reproducibility
+      - file: seed-study
 """
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -52,6 +53,9 @@ def make_book(directory, *code_cells):
     (directory / "reproducibility.md").write_text(
         "# Reproducibility\n\n```{kexue-ledger}\n```\n", encoding="utf-8"
     )
+    (directory / "seed-study.md").write_text(
+        "# Seed study\n\n```{kexue-seed-study}\n```\n", encoding="utf-8"
+    )
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {
         "display_name": "Python 3",
@@ -61,7 +65,10 @@ def make_book(directory, *code_cells):
     notebook.cells = [
         nbformat.v4.new_markdown_cell("# A test chapter\n\nSome math: $a^2$.")
     ]
-    notebook.cells += [nbformat.v4.new_code_cell(code) for code in code_cells]
+    notebook.cells += [  # a string is a code cell; a cell made with nbformat is taken as it is
+        cell if isinstance(cell, dict) else nbformat.v4.new_code_cell(cell)
+        for cell in code_cells
+    ]
     nbformat.write(notebook, directory / "chapters" / "9999-test.ipynb")
     return directory
 
@@ -110,11 +117,61 @@ def real_chapters_untouched():
     assert snapshot(ROOT / "chapters") == before
 
 
+# A cell whose stdout reaches the notebook in two pieces, and a number glued into the prose.
+TWO_PIECES = 'import time\nprint("first piece", flush=True)\ntime.sleep(0.5)\nprint("second piece")'
+GLUED = 'kexue.glue("ratio", 2 / 3, fmt=".3f")'
+GLUED_PROSE = nbformat.v4.new_markdown_cell(
+    "The ratio measured is {glue:text}`ratio` here."
+)
+
+
+def write_study(directory, seeds, measured=1.0):
+    """Seed-study files for the tiny book's chapter, as `python -m kexue.study` writes them."""
+    from kexue import study
+
+    notebook = directory / "chapters" / "9999-test.ipynb"
+    for seed in seeds:
+        record = {
+            "chapter": "9999",
+            "id": "C1",
+            "claim": "One is at most two.",
+            "measured": measured + seed,
+            "expected": "≤ 2",
+            "status": "pass" if measured + seed <= 2 else "fail",
+            "seed": seed,
+        }
+        path = study.result_path(directory / study.DEFAULT_OUT, "9999", seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(
+                {
+                    "chapter": "9999",
+                    "seed": seed,
+                    "chapter_hash": study.chapter_hash(notebook),
+                    "environment_hash": study.environment_hash(directory),
+                    "runtime_s": 1.5,
+                    "error": None,
+                    "stderr": [],
+                    "records": [record],
+                }
+            ),
+            encoding="utf-8",
+        )
+
+
 @pytest.fixture(scope="module")
 def passing_book(tmp_path_factory):
     """One passing build, shared by every test that inspects a good build's output."""
     # Slow: a full Jupyter Book build with notebook execution (~8 s).
-    directory = make_book(tmp_path_factory.mktemp("passing"), PREAMBLE, PASSING)
+    directory = make_book(
+        tmp_path_factory.mktemp("passing"),
+        PREAMBLE,
+        PASSING,
+        TWO_PIECES,
+        GLUED,
+        GLUED_PROSE,
+    )
+    write_study(directory, seeds=[0, 1])
     code, output = build(directory)
     return directory, code, output
 
@@ -218,3 +275,35 @@ def test_chapter_writing_to_stderr_fails_the_build(tmp_path):
     code, output = build(directory)
     assert code != 0, output
     assert "stderr" in output
+
+
+def test_glued_number_appears_in_the_prose(passing_book):
+    """{glue:text}`ratio` shows the number kexue.glue stored in this run, formatted as asked."""
+    directory, _, _ = passing_book
+    page = (directory / "_build/html/chapters/9999-test.html").read_text("utf-8")
+    assert "The ratio measured is" in page
+    assert "0.667" in page
+
+
+def test_executed_notebook_keeps_each_stream_piece_once(passing_book):
+    """myst-nb merged streams in place and saved the result: the tail appeared twice."""
+    from kexue.book import repeated_streams
+
+    directory, _, _ = passing_book
+    executed = directory / "_build/jupyter_execute/chapters/9999-test.ipynb"
+    notebook = json.loads(executed.read_text("utf-8"))
+    outputs = json.dumps([c.get("outputs", []) for c in notebook["cells"]])
+    assert outputs.count("second piece") == 1
+    assert repeated_streams(notebook) == []
+    page = (directory / "_build/html/chapters/9999-test.html").read_text("utf-8")
+    assert "first piece" in page and "second piece" in page
+
+
+def test_seed_study_page_shows_a_study_of_the_current_chapter(passing_book):
+    """The page shows each claim's range over the seeds when the study matches this code."""
+    directory, _, _ = passing_book
+    page = (directory / "_build/html/seed-study.html").read_text("utf-8")
+    assert "Seeds 0, 1" in page
+    assert "One is at most two." in page
+    assert "2 / 2" in page
+    assert "No seed study was run" not in page

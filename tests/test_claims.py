@@ -353,3 +353,62 @@ def test_observe_before_setup_raises():
     """Like claims, observations belong to a chapter."""
     with pytest.raises(RuntimeError):
         observe("O1", "T.", 1.0, note="n")
+
+
+# ---------------------------------------------------------------- glue
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "text"),
+    [
+        (2 / 3, None, "0.6667"),
+        (2 / 3, ".3f", "0.667"),
+        (0.0421, ".1%", "4.2%"),
+        (1734.9, ",.0f", "1,735"),
+        (np.float32(1.5), ".2g", "1.5"),
+        (7, None, "7"),
+        ("several thousand", None, "several thousand"),
+    ],
+)
+def test_glue_formats_and_stores_the_text(value, fmt, text):
+    """The prose gets exactly the text the code formatted, from this run."""
+    kexue.glue("measured", value, fmt=fmt)
+    assert kexue.glued()["measured"] == text
+
+
+def test_glue_shows_a_hidden_output_in_myst_nb_format(monkeypatch):
+    """Inside a kernel, glue displays a hidden output that myst-nb's {glue:text} role reads."""
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(
+        IPython.display, "display", lambda *args, **kwargs: shown.append((args, kwargs))
+    )
+    kexue.glue("tan2_max", 1734.9, fmt=".3g")
+    [(args, kwargs)] = shown
+    assert args == ({"application/papermill.record/text/plain": "1.73e+03"},)
+    assert kwargs["raw"] is True
+    assert kwargs["metadata"] == {
+        "scrapbook": {
+            "name": "tan2_max",
+            "mime_prefix": "application/papermill.record/",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fmt", "error", "message"),
+    [
+        ("2x", 1.0, None, ValueError, "glue names"),
+        ("has space", 1.0, None, ValueError, "glue names"),
+        ("x", float("nan"), None, ValueError, "finite"),
+        ("x", [1.0, 2.0], None, TypeError, "real number"),
+        ("x", 1.0, ".3q", ValueError, "format spec"),
+        ("x", "text", ".3f", ValueError, "as it is"),
+    ],
+)
+def test_glue_refuses_bad_names_values_and_formats(name, value, fmt, error, message):
+    with pytest.raises(error, match=message):
+        kexue.glue(name, value, fmt=fmt)

@@ -274,3 +274,29 @@ def test_every_cited_key_is_in_the_bibliography(path):
                 assert key.strip() in keys, (
                     f"{path.name} cites unknown key {key.strip()!r}"
                 )
+
+
+# ---------------------------------------------------------------- numbers glued from the run
+
+GLUE_ROLE = re.compile(r"\{glue(?::text|:any|:md)?\}`([^`:]+)(?::[^`]*)?`")
+GLUE_CALL = re.compile(r"kexue\.glue\(\s*[\"']([A-Za-z][A-Za-z0-9_-]*)[\"']")
+
+
+@chapter_params
+def test_every_glued_name_in_the_prose_is_glued_by_the_code_before_it(path):
+    """{glue:text}`name` needs a kexue.glue("name", ...) in an earlier code cell of the chapter.
+
+    The build would stop on a missing name; this says which one, without running anything, and
+    keeps the sentence after the cell that measured its number, where a notebook reader expects it.
+    """
+    glued = set()
+    for number, cell in enumerate(load(path)["cells"], start=1):
+        text = source(cell)
+        if cell["cell_type"] == "code":
+            glued.update(GLUE_CALL.findall(text))
+            continue
+        for name in GLUE_ROLE.findall(text):
+            assert name in glued, (
+                f"{path.name}: markdown cell {number} shows {{glue:text}}`{name}`, but no code cell "
+                f'before it calls kexue.glue("{name}", ...)'
+            )

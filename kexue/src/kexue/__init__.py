@@ -2,7 +2,8 @@
 
 Only what several chapters share lives here: one seed and quiet logs (`setup`), bundled or generated
 data (`digits`, `two_moons`, `gaussian_ring`), the mode coverage of a generator on that ring
-(`ring_coverage`, returning a `Coverage`) and the checks of a post's claims (`claim`, `observe`).
+(`ring_coverage`, returning a `Coverage`), the checks of a post's claims (`claim`, `observe`) and
+numbers measured in the run handed to the prose (`glue`). `python -m kexue.study` runs the seed study.
 Model code stays in the chapters, where the reader sees it.
 """
 
@@ -22,6 +23,8 @@ from kexue.claims import (
     between,
     claim,
     close_to,
+    glue,
+    glued,
     ledger,
     observe,
 )
@@ -42,6 +45,8 @@ __all__ = [
     "current_seed",
     "digits",
     "gaussian_ring",
+    "glue",
+    "glued",
     "ledger",
     "observe",
     "read_seed",

@@ -7,9 +7,13 @@ Loaded by `_config.yml` (sphinx.extra_extensions). It adds two directives:
 - `{kexue-ledger}`: every chapter's claims (measured, expected, pass/fail) and execution time. The
   records are read from the executed notebooks of this very build (the outputs that `kexue.claim`
   displayed), so the page and the chapters always show the same numbers.
+- `{kexue-seed-study}`: every claim's range over the seeds of the seed study (`kexue.study`), shown
+  only for chapters whose study ran on exactly the current notebook, helper and pins.
 
-It also warns (an error under `-W`) when a chapter runs over its time budget or checks no claim, serves
-MathJax from a local copy so the site works offline, and writes the ledger to `<html>/ledger.json`.
+It also warns (an error under `-W`) when a chapter runs over its time budget, checks no claim or
+carries a repeated output stream, serves MathJax from a local copy so the site works offline, keeps
+myst-nb from writing merged streams back into the executed notebooks, and writes the ledger to
+`<html>/ledger.json`.
 """
 
 import csv
@@ -25,7 +29,8 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from kexue.claims import LEDGER_KEY
+from kexue import study
+from kexue.claims import records_from_notebook
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +40,6 @@ MATHJAX_DIR = "mathjax"  # under _static
 
 
 # ---------------------------------------------------------------- collecting claims from notebooks
-def records_from_notebook(notebook):
-    """The claim records a notebook's outputs carry, in order (`notebook`: the parsed JSON)."""
-    found = []
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get(LEDGER_KEY)
-            if record is not None:
-                found.append(record)
-    return found
-
-
 def _rendered_notebook(env):
     """The current chapter with the outputs this build rendered, or None.
 
@@ -90,6 +84,35 @@ def _collect(app, doctree):
                 location=env.docname,
             )
     _ledger(env)[env.docname] = records
+    if notebook is not None:
+        for cell_index in repeated_streams(notebook):
+            logger.warning(
+                f"{env.docname}: code cell {cell_index} has an output stream that repeats the end of "
+                "an earlier one; the executed notebook would show that output twice.",
+                location=env.docname,
+            )
+
+
+def repeated_streams(notebook):
+    """Indices of the cells in which a stream's text is the tail of an earlier stream of the same name.
+
+    That is the trace of merging a cell's streams in place and saving the notebook afterwards (see
+    `_merge_stream_copies`): the first stream then holds all of them and the others remain.
+    """
+    cells = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        streams = [
+            (o.get("name"), "".join(o.get("text", "")).strip())
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream"
+        ]
+        if any(
+            name == later_name and later and text.endswith(later) and text != later
+            for i, (name, text) in enumerate(streams)
+            for later_name, later in streams[i + 1 :]
+        ):
+            cells.append(index)
+    return cells
 
 
 def _ledger(env):
@@ -155,6 +178,10 @@ class LedgerNode(nodes.General, nodes.Element):
     """Placeholder, replaced by the claims ledger once all notebooks have executed."""
 
 
+class SeedStudyNode(nodes.General, nodes.Element):
+    """Placeholder, replaced by the seed study's tables for the current chapters."""
+
+
 class CatalogueDirective(SphinxDirective):
     def run(self):
         _table_pages(self.env).add(self.env.docname)
@@ -165,6 +192,12 @@ class LedgerDirective(SphinxDirective):
     def run(self):
         _table_pages(self.env).add(self.env.docname)
         return [LedgerNode()]
+
+
+class SeedStudyDirective(SphinxDirective):
+    def run(self):
+        _table_pages(self.env).add(self.env.docname)
+        return [SeedStudyNode()]
 
 
 def read_catalogue(path):
@@ -270,6 +303,65 @@ class KexueTables(SphinxPostTransform):
             node.replace_self(_table(headers, rows, [6, 12, 32, 34, 16]))
         for node in list(self.document.findall(LedgerNode)):
             node.replace_self(self._ledger_tables(env, here, chapters))
+        for node in list(self.document.findall(SeedStudyNode)):
+            node.replace_self(self._seed_study(env, here, chapters))
+
+    def _seed_study(self, env, here, chapters):
+        """Per chapter: the seeds of the study that ran on its current code, and every claim's range."""
+        results = study.current_results(env.srcdir, env.config.kexue_seed_study)
+        out = []
+        for post, doc in chapters.items():
+            section = nodes.section(ids=[f"seed-study-{post}"])
+            title = nodes.title()
+            title += _doc_link(here, doc, f"Chapter {post}")
+            section += title
+            mine = results.get(post, [])
+            if not mine:
+                section += nodes.paragraph(
+                    text="No seed study was run for this version of the chapter, its helper "
+                    "and its pins."
+                )
+                out.append(section)
+                continue
+            seeds = sorted(r["seed"] for r in mine)
+            times = [r["runtime_s"] for r in mine if r.get("runtime_s") is not None]
+            broken = study.failures(mine)
+            verdict = (
+                "every claim held for every seed."
+                if not broken
+                else f"{len(broken)} failure(s): " + "; ".join(broken)
+            )
+            section += nodes.paragraph(
+                text=f"Seeds {', '.join(map(str, seeds))}; run time "
+                f"{min(times):.0f}–{max(times):.0f} s per seed (while sharing the cores); "
+                + verdict
+            )
+            rows = []
+            for row in study.values_by_claim(mine):
+                count = len(row["values"])
+                passed = (
+                    "observed"
+                    if row["kind"] == "observation"
+                    else f"{count - len(row['failed'])} / {count}"
+                )
+                rows.append(
+                    [
+                        row["id"],
+                        row["claim"],
+                        row["expected"] or "(not asserted)",
+                        _fmt(row["low"]),
+                        _fmt(row["median"]),
+                        _fmt(row["high"]),
+                        passed,
+                    ]
+                )
+            section += _table(
+                ["Id", "Claim", "Expected", "Min", "Median", "Max", "Passed"],
+                rows,
+                [7, 43, 14, 9, 9, 9, 9],
+            )
+            out.append(section)
+        return out
 
     def _ledger_tables(self, env, here, chapters):
         summary, details = [], []
@@ -393,13 +485,40 @@ def _finish(app, exception):
     )
 
 
+def _merge_stream_copies():
+    """Make myst-nb merge copies of a cell's streams, never the outputs it saves.
+
+    myst-nb 1.4 merges a cell's stdout pieces in place before rendering (`nb_merge_streams`) and then
+    writes the same notebook to `jupyter_execute/`: the first stream holds every piece and the later
+    pieces remain, so the executed notebook shows their text twice. Rendering a merged copy keeps the
+    page as it was and the saved notebook as the kernel sent it.
+    """
+    import copy
+
+    from myst_nb.core import render
+
+    merge = render.coalesce_streams
+    if getattr(merge, "merges_copies", False):
+        return
+
+    def merge_copies(outputs):
+        return merge(copy.deepcopy(outputs))
+
+    merge_copies.merges_copies = True
+    render.coalesce_streams = merge_copies
+
+
 def setup(app):
+    _merge_stream_copies()
     app.add_config_value("kexue_catalogue", "assets/catalogue.csv", "env")
+    app.add_config_value("kexue_seed_study", study.DEFAULT_OUT, "env")
     app.add_config_value("kexue_chapter_budget", 90, "env")
     app.add_node(CatalogueNode)
     app.add_node(LedgerNode)
+    app.add_node(SeedStudyNode)
     app.add_directive("kexue-catalogue", CatalogueDirective)
     app.add_directive("kexue-ledger", LedgerDirective)
+    app.add_directive("kexue-seed-study", SeedStudyDirective)
     app.add_post_transform(KexueTables)
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _collect)

@@ -3,7 +3,8 @@
 `claim()` compares a measured value with an expectation, shows a pass/fail line in the page, records
 the result in the chapter's ledger and raises `ClaimFailed` when the claim does not hold, so that the
 book build fails and names it. `observe()` records a number the chapter reports without asserting it
-(a claim that does not hold at our scale, or one our seeds cannot settle).
+(a claim that does not hold at our scale, or one our seeds cannot settle). `glue()` hands a number
+measured in this run to the chapter's prose, so that no measured number is ever typed there.
 
 Every record travels in its output's metadata under the key `LEDGER_KEY`; the book's Sphinx
 extension (`kexue.book`) collects them from the executed notebooks into the reproducibility page.
@@ -20,8 +21,13 @@ import numpy as np
 from kexue.runtime import current_chapter, current_seed
 
 LEDGER_KEY = "kexue_claim"
+# myst-nb's glue format: a hidden output whose metadata names it; {glue:text}`name` in markdown
+# prints its text/plain. Written here so that chapters need no myst-nb in Colab or JupyterLab.
+GLUE_KEY = "scrapbook"
+GLUE_PREFIX = "application/papermill.record/"
 
 _ledgers = {}  # chapter id -> {claim id -> record}, for the current kernel
+_glued = {}  # glue name -> text, for the current kernel
 
 
 class ClaimFailed(AssertionError):
@@ -260,3 +266,58 @@ def ledger(chapter=None):
     """The records of this kernel's chapter (or of `chapter`), in the order they were checked."""
     chapter = current_chapter() if chapter is None else chapter
     return list(_ledgers.get(chapter, {}).values())
+
+
+def glue(name, value, fmt=None):
+    """Hand a value measured in this run to the chapter's prose.
+
+    In a markdown cell, {glue:text}`name` then shows the value as the book build renders it; in
+    Colab or JupyterLab the role stays as written, and the value is in the code cell's variables.
+    `value` is a number (formatted with `fmt`, a format spec such as ".3g", ".1%" or ",.0f"; by
+    default 4 significant digits) or a string, shown as it is. Returns nothing and shows nothing.
+    """
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+        raise ValueError(
+            f"glue names are a letter followed by letters, digits, _ or -, such as 'tan2_max'; "
+            f"got {name!r}."
+        )
+    if isinstance(value, str):
+        if fmt is not None:
+            raise ValueError("fmt= formats numbers; a string is glued as it is.")
+        text = value
+    else:
+        number = _number(f"the value glued as {name!r}", value)
+        try:
+            text = _fmt(number) if fmt is None else format(number, fmt)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"fmt={fmt!r} is not a format spec for a number ({error}); try '.3g' or '.1%'."
+            ) from None
+    _glued[name] = text
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(
+            {GLUE_PREFIX + "text/plain": text},
+            raw=True,
+            metadata={GLUE_KEY: {"name": name, "mime_prefix": GLUE_PREFIX}},
+        )
+
+
+def glued():
+    """The texts glued in this kernel so far, by name."""
+    return dict(_glued)
+
+
+def records_from_notebook(notebook):
+    """The claim records an executed notebook's outputs carry, in order (`notebook`: parsed JSON)."""
+    found = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get(LEDGER_KEY)
+            if record is not None:
+                found.append(record)
+    return found
