@@ -1,6 +1,6 @@
 # Scientific Spaces, Reproduced. A newcomer needs two targets:
 #   make book   set up .venv if needed, build the site executing every chapter
-#   make test   lint, unit tests, then a strict build from a clean state (what CI runs)
+#   make test   lint, unit tests, a strict build from a clean state, the site in a browser (CI)
 # and, to check that every claim holds for other seeds than the build's:
 #   make seeds [SEEDS="0 1 2"] [CHAPTERS="5617 6181"]   (results in _build/seeds, shown by the book)
 SHELL := /bin/bash
@@ -22,12 +22,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 BUILD_INPUTS = $(sort $(shell find kexue/src -name '*.py')) kexue/pyproject.toml requirements.txt _config.yml _toc.yml
 BUILD := $(BIN)/jupyter-book build . --builder html -W --keep-going
 
-# The seed study: every chapter (or CHAPTERS) for every seed in SEEDS, JOBS at a time.
+# Chapters executed at a time, by the build and by the seed study (JOBS=1 gives single-chapter times).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The seed study: every chapter (or CHAPTERS) for every seed in SEEDS.
 SEEDS ?= 0 1 2 3 4 5 6 7 8 9
 CHAPTERS ?=
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: book test lint unit lab clean distclean env seeds
+.PHONY: book test lint unit site-test lab clean distclean env seeds
 
 env: $(VENV)/.installed
 
@@ -48,6 +49,7 @@ book: env
 	  echo "$$inputs" > _build/.inputs; \
 	fi
 	@rm -rf _build/html/reports
+	@$(BIN)/python -m kexue.prefill --jobs $(JOBS)  # chapters in parallel into the cache
 	@$(BUILD) || { \
 	  rm -f _build/.inputs; # Sphinx would not re-read the failed pages next time: start afresh \
 	  echo; echo "The build failed. What went wrong, chapter by chapter:"; \
@@ -62,11 +64,16 @@ lint: env
 	$(BIN)/ruff format --check .
 
 unit: env
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/site
+
+# The built site in headless Chromium (skipped, saying how to install it, when there is none).
+site-test: env
+	$(BIN)/python -m pytest tests/site
 
 test: lint unit
 	rm -rf _build
 	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory site-test
 
 seeds: env
 	$(BIN)/python -m kexue.study --seeds $(SEEDS) --jobs $(JOBS) $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))

@@ -37,6 +37,7 @@ parts:
       - file: chapters/9999-test
       - file: reproducibility
       - file: seed-study
+      - file: errata
 """
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -48,10 +49,14 @@ def make_book(directory, *code_cells):
     shutil.copy(ROOT / "_config.yml", directory)
     shutil.copy(ROOT / "assets" / "references.bib", directory / "assets")
     shutil.copy(ROOT / "assets" / "catalogue.csv", directory / "assets")
+    shutil.copy(ROOT / "assets" / "favicon.svg", directory / "assets")
     (directory / "_toc.yml").write_text(TOC, encoding="utf-8")
     (directory / "intro.md").write_text("# A test book\n", encoding="utf-8")
     (directory / "reproducibility.md").write_text(
         "# Reproducibility\n\n```{kexue-ledger}\n```\n", encoding="utf-8"
+    )
+    (directory / "errata.md").write_text(
+        "# Errata\n\n```{kexue-errata}\n```\n", encoding="utf-8"
     )
     (directory / "seed-study.md").write_text(
         "# Seed study\n\n```{kexue-seed-study}\n```\n", encoding="utf-8"
@@ -124,6 +129,11 @@ GLUED_PROSE = nbformat.v4.new_markdown_cell(
     "The ratio measured is {glue:text}`ratio` here."
 )
 
+ERRATUM = nbformat.v4.new_markdown_cell(
+    ":::{erratum} The post says one exceeds two\n:source: code\n:shown-by: C1\n"
+    "One is at most two, as C1 shows.\n:::"
+)
+
 
 def write_study(directory, seeds, measured=1.0):
     """Seed-study files for the tiny book's chapter, as `python -m kexue.study` writes them."""
@@ -170,6 +180,7 @@ def passing_book(tmp_path_factory):
         TWO_PIECES,
         GLUED,
         GLUED_PROSE,
+        ERRATUM,
     )
     write_study(directory, seeds=[0, 1])
     code, output = build(directory)
@@ -307,3 +318,27 @@ def test_seed_study_page_shows_a_study_of_the_current_chapter(passing_book):
     assert "One is at most two." in page
     assert "2 / 2" in page
     assert "No seed study was run" not in page
+
+
+def test_erratum_is_a_box_in_the_chapter_and_a_linked_entry_on_the_errata_page(
+    passing_book,
+):
+    directory, _, _ = passing_book
+    chapter = (directory / "_build/html/chapters/9999-test.html").read_text("utf-8")
+    assert 'id="erratum-1"' in chapter
+    assert "Erratum in the post’s code: The post says one exceeds two" in chapter
+    assert "Shown by C1." in chapter
+    errata = (directory / "_build/html/errata.html").read_text("utf-8")
+    assert 'href="chapters/9999-test.html#erratum-1"' in errata
+    assert "shown by C1 (passed)" in errata
+
+
+def test_erratum_naming_a_check_the_chapter_lacks_fails_the_build(tmp_path):
+    """Slow (~8 s): an erratum 'shown by' a check that never ran would be a false promise."""
+    wrong = nbformat.v4.new_markdown_cell(
+        ":::{erratum} Something\n:source: post\n:shown-by: C4\nText.\n:::"
+    )
+    directory = make_book(tmp_path / "book", PREAMBLE, PASSING, wrong)
+    code, output = build(directory)
+    assert code != 0, output
+    assert "shown by C4, which the chapter never checks" in output

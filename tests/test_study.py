@@ -196,3 +196,23 @@ def test_study_runs_every_seed_and_names_the_failing_claim_and_seed(tmp_path):
         tmp_path / "chapters/9999-test.ipynb"
     )
     assert set(study.current_results(tmp_path)) == {"9998", "9999"}
+
+
+# ---------------------------------------------------------------- the build's parallel pre-execution
+
+
+def test_prefill_executes_the_chapters_of_the_toc_in_its_order(tmp_path):
+    from kexue.prefill import toc_chapters
+
+    write_chapter(tmp_path, "9999", "x = 1")
+    write_chapter(tmp_path, "9998", "x = 1")
+    write_chapter(tmp_path, "9997", "x = 1")  # not in the toc: never executed
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: A\n    chapters:\n"
+        "      - file: chapters/9999-test\n      - file: chapters/9998-test\n"
+    )
+    assert [p.name for p in toc_chapters(tmp_path)] == [
+        "9999-test.ipynb",
+        "9998-test.ipynb",
+    ]

@@ -9,6 +9,8 @@ Loaded by `_config.yml` (sphinx.extra_extensions). It adds two directives:
   displayed), so the page and the chapters always show the same numbers.
 - `{kexue-seed-study}`: every claim's range over the seeds of the seed study (`kexue.study`), shown
   only for chapters whose study ran on exactly the current notebook, helper and pins.
+- `{erratum}` (in a chapter): one place where the post, its code or a paper is wrong or incomplete,
+  shown as a box in the chapter; `{kexue-errata}` lists every chapter's errata with links to them.
 
 It also warns (an error under `-W`) when a chapter runs over its time budget, checks no claim or
 carries a repeated output stream, serves MathJax from a local copy so the site works offline, keeps
@@ -22,6 +24,7 @@ import posixpath
 import re
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
@@ -37,6 +40,12 @@ logger = logging.getLogger(__name__)
 CHAPTER_DOC = re.compile(r"chapters/(\d{4})-[a-z0-9-]+")
 CATALOGUE_COLUMNS = ["id", "part", "date", "original_title", "english_title"]
 MATHJAX_DIR = "mathjax"  # under _static
+# The book's tables wrap their text, so that the ledger and the seed study fit a 1280 px window.
+STYLE_FILE = "kexue.css"  # under _static, written at the end of the build
+STYLE = """\
+table.kexue-table { table-layout: fixed; width: 100%; font-size: 0.85em; }
+table.kexue-table th, table.kexue-table td { white-space: normal; overflow-wrap: anywhere; }
+"""
 
 
 # ---------------------------------------------------------------- collecting claims from notebooks
@@ -123,6 +132,7 @@ def _ledger(env):
 
 def _purge(app, env, docname):
     _ledger(env).pop(docname, None)
+    _errata(env).pop(docname, None)
     _table_pages(env).discard(docname)
 
 
@@ -137,6 +147,8 @@ def _merge(app, env, docnames, other):
     for docname in docnames:
         if docname in _ledger(other):
             _ledger(env)[docname] = _ledger(other)[docname]
+        if docname in _errata(other):
+            _errata(env)[docname] = _errata(other)[docname]
     _table_pages(env).update(_table_pages(other) & set(docnames))
 
 
@@ -158,6 +170,15 @@ def _check_chapters(app, env):
                 "chapter: make its experiment smaller.",
                 location=docname,
             )
+        checked = {r["id"] for r in _ledger(env).get(docname, [])}
+        for erratum in _errata(env).get(docname, []):
+            missing = [i for i in erratum["shown_by"] if i not in checked]
+            if data.get("succeeded") and missing:
+                logger.warning(
+                    f'{docname}: the erratum "{erratum["title"]}" is shown by '
+                    f"{', '.join(missing)}, which the chapter never checks.",
+                    location=docname,
+                )
         if data.get("succeeded") and not any(
             r["status"] != "observed" for r in _ledger(env).get(docname, [])
         ):
@@ -192,6 +213,84 @@ class LedgerDirective(SphinxDirective):
     def run(self):
         _table_pages(self.env).add(self.env.docname)
         return [LedgerNode()]
+
+
+ERRATUM_SOURCES = {
+    "post": "the post",
+    "code": "the post's code",
+    "paper": "a paper the post follows",
+}
+
+
+class ErrataNode(nodes.General, nodes.Element):
+    """Placeholder, replaced by the list of every chapter's errata."""
+
+
+class ErratumDirective(SphinxDirective):
+    """An erratum in a chapter:
+
+    :::{erratum} One line: what is wrong, and what is true instead
+    :source: post | code | paper
+    :shown-by: C9, O2      (the checks that show it; leave out when the chapter argues it)
+    The explanation, in markdown.
+    :::
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar = {"source": str, "shown-by": str}
+
+    def run(self):
+        source = (self.options.get("source") or "").strip()
+        if source not in ERRATUM_SOURCES:
+            raise self.error(
+                f"an erratum needs ':source:' set to one of {', '.join(ERRATUM_SOURCES)} "
+                f"(what is wrong: the post's text, its code, or a paper); got {source!r}."
+            )
+        shown_by = [
+            s.strip() for s in self.options.get("shown-by", "").split(",") if s.strip()
+        ]
+        bad = [s for s in shown_by if not re.fullmatch(r"[CO]\d+[a-z]?", s)]
+        if bad:
+            raise self.error(
+                f"':shown-by:' lists the ids of checks, such as 'C9, O2'; got {', '.join(bad)}."
+            )
+        errata = _errata(self.env).setdefault(self.env.docname, [])
+        target = f"erratum-{len(errata) + 1}"
+        box = nodes.admonition(classes=["kexue-erratum", "warning"], ids=[target])
+        title = nodes.title(
+            text=f"Erratum in {ERRATUM_SOURCES[source]}: {self.arguments[0]}"
+        )
+        box += title
+        self.state.nested_parse(self.content, self.content_offset, box)
+        how = (
+            f"Shown by {', '.join(shown_by)}."
+            if shown_by
+            else "Argued in the chapter, not checked by a run."
+        )
+        box += nodes.paragraph(text=how, classes=["kexue-erratum-how"])
+        errata.append(
+            {
+                "target": target,
+                "title": self.arguments[0],
+                "source": source,
+                "shown_by": shown_by,
+            }
+        )
+        return [box]
+
+
+class ErrataDirective(SphinxDirective):
+    def run(self):
+        _table_pages(self.env).add(self.env.docname)
+        return [ErrataNode()]
+
+
+def _errata(env):
+    if not hasattr(env, "kexue_errata"):
+        env.kexue_errata = {}
+    return env.kexue_errata
 
 
 class SeedStudyDirective(SphinxDirective):
@@ -305,6 +404,47 @@ class KexueTables(SphinxPostTransform):
             node.replace_self(self._ledger_tables(env, here, chapters))
         for node in list(self.document.findall(SeedStudyNode)):
             node.replace_self(self._seed_study(env, here, chapters))
+        for node in list(self.document.findall(ErrataNode)):
+            node.replace_self(self._errata_list(env, here, chapters))
+
+    def _errata_list(self, env, here, chapters):
+        """Per chapter, each erratum linked to its box, what it concerns and how it is shown."""
+        out = []
+        for post, doc in chapters.items():
+            errata = _errata(env).get(doc, [])
+            if not errata:
+                continue
+            section = nodes.section(ids=[f"errata-{post}"])
+            title = nodes.title()
+            title += _doc_link(here, doc, f"Chapter {post}: {env.titles[doc].astext()}")
+            section += title
+            items = nodes.bullet_list()
+            records = {r["id"]: r for r in _ledger(env).get(doc, [])}
+            for erratum in errata:
+                paragraph = nodes.paragraph()
+                uri = self.app.builder.get_relative_uri(here, doc)
+                link = nodes.reference(
+                    "",
+                    erratum["title"],
+                    refuri=f"{uri}#{erratum['target']}",
+                    internal=True,
+                )
+                paragraph += link
+                states = {"pass": "passed", "fail": "FAILED", "observed": "observed"}
+                shown = [
+                    f"{i} ({states[records[i]['status']] if i in records else 'not run'})"
+                    for i in erratum["shown_by"]
+                ]
+                how = f"shown by {', '.join(shown)}" if shown else "argued"
+                paragraph += nodes.Text(
+                    f" — in {ERRATUM_SOURCES[erratum['source']]}; {how}."
+                )
+                items += nodes.list_item("", paragraph)
+            section += items
+            out.append(section)
+        if not out:
+            out.append(nodes.paragraph(text="No chapter states an erratum yet."))
+        return out
 
     def _seed_study(self, env, here, chapters):
         """Per chapter: the seeds of the study that ran on its current code, and every claim's range."""
@@ -428,6 +568,8 @@ def _mathjax_source():
 
 
 def _configure(app, config):
+    # The theme's colour mode follows the reader's system; left empty, its script logs an error.
+    config.html_context = {"default_mode": "auto", **config.html_context}
     # MathJax 2 from the jupyter-server-mathjax package: the site renders math with no network.
     # That copy ships the "-full" combined config and only the STIX-Web fonts.
     config.mathjax_path = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
@@ -446,6 +588,11 @@ def _configure(app, config):
             "preferredFont": None,
             "webFont": "STIX-Web",
             "imageFont": None,
+            # MathJax 2 measures fonts against a blank one loaded from about:blank, which Chromium
+            # now refuses with a console error; an empty data: font measures the same.
+            "styles": {
+                "@font-face": {"font-family": "MathJax_Blank", "src": "url('data:,')"}
+            },
         },
         "messageStyle": "none",
     }
@@ -470,6 +617,7 @@ def _finish(app, exception):
     target = Path(app.outdir, "_static", MATHJAX_DIR)
     if not target.exists():
         shutil.copytree(_mathjax_source(), target)
+    Path(app.outdir, "_static", STYLE_FILE).write_text(STYLE, encoding="utf-8")
     chapters = _chapter_docs(app.env)
     ledger = {
         post: {
@@ -510,15 +658,19 @@ def _merge_stream_copies():
 
 def setup(app):
     _merge_stream_copies()
+    app.add_css_file(STYLE_FILE)
     app.add_config_value("kexue_catalogue", "assets/catalogue.csv", "env")
     app.add_config_value("kexue_seed_study", study.DEFAULT_OUT, "env")
     app.add_config_value("kexue_chapter_budget", 90, "env")
     app.add_node(CatalogueNode)
     app.add_node(LedgerNode)
     app.add_node(SeedStudyNode)
+    app.add_node(ErrataNode)
     app.add_directive("kexue-catalogue", CatalogueDirective)
     app.add_directive("kexue-ledger", LedgerDirective)
     app.add_directive("kexue-seed-study", SeedStudyDirective)
+    app.add_directive("kexue-errata", ErrataDirective)
+    app.add_directive("erratum", ErratumDirective)
     app.add_post_transform(KexueTables)
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _collect)

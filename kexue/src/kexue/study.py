@@ -30,10 +30,10 @@ from kexue.claims import records_from_notebook
 
 DEFAULT_SEEDS = tuple(range(10))
 DEFAULT_OUT = "_build/seeds"
-CELL_TIMEOUT = (
-    300  # seconds; generous because the study shares the cores between chapters
-)
-HELPER_FILES = ("kexue/pyproject.toml", "requirements.txt")
+# Seconds per cell: generous, because the study shares the cores between chapters.
+CELL_TIMEOUT = 300
+# The build's own tooling: chapters never import these, so a change to them leaves a study valid.
+TOOLING = ("book.py", "study.py", "prefill.py")
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -48,11 +48,15 @@ def _digest(paths, root):
 
 
 def environment_hash(book):
-    """A hash of the helper package's source and the pins: what every chapter runs on."""
+    """A hash of what every chapter runs on: the helper package (less the build's tooling) and the pins."""
     book = Path(book)
-    files = sorted((book / "kexue" / "src").rglob("*.py")) + [
-        book / name for name in HELPER_FILES if (book / name).exists()
+    files = [
+        path
+        for path in sorted((book / "kexue" / "src").rglob("*.py"))
+        if path.name not in TOOLING
     ]
+    if (book / "requirements.txt").exists():
+        files.append(book / "requirements.txt")
     return _digest(files, book)
 
 
