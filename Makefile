@@ -28,7 +28,13 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SEEDS ?= 0 1 2 3 4 5 6 7 8 9
 CHAPTERS ?=
 
-.PHONY: book test lint unit site-test lab clean distclean env seeds
+# Colab's side of the book: its own packages, unpinned, and the helper installed as a chapter's
+# setup cell installs it, from git (so: the committed HEAD). COLAB_PINS="tensorflow==2.16.2 ..." pins.
+COLAB_VENV ?= .venv-colab
+COLAB_PACKAGES = tensorflow keras numpy scipy matplotlib scikit-learn
+COLAB_PINS ?=
+
+.PHONY: book test lint unit site-test lab clean distclean env seeds colab-check
 
 env: $(VENV)/.installed
 
@@ -78,6 +84,18 @@ test: lint unit
 seeds: env
 	$(BIN)/python -m kexue.study --seeds $(SEEDS) --jobs $(JOBS) $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))
 
+# Every chapter executed alone in an empty folder, with only what Colab brings (plus a kernel runner).
+colab-check:
+	rm -rf $(COLAB_VENV)
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PACKAGES) $(COLAB_PINS) ipykernel nbclient nbformat
+	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PINS) \
+	  "kexue @ git+file://$(CURDIR)@$$(git rev-parse HEAD)#subdirectory=kexue"
+	$(COLAB_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|matplotlib|scikit-learn|kexue) '
+	cd /tmp && $(CURDIR)/$(COLAB_VENV)/bin/python -m kexue.study --book $(CURDIR) --seeds 0 \
+	  --jobs $(JOBS) --out $(CURDIR)/_build/colab-check $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))
+
 lab: env
 	$(BIN)/jupyter lab --notebook-dir=chapters $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
@@ -85,4 +103,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COLAB_VENV)

@@ -139,6 +139,9 @@ PAGE_FACTS = """
     rawDollars: (text(article).match(/\\$\\$/g) || []).length,
     brokenImages: [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.src),
     figures: article.querySelectorAll('img').length,
+    scrollingCode: [...article.querySelectorAll('div.cell_input pre')]
+      .filter((p) => p.scrollWidth > p.clientWidth)
+      .map((p) => p.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '')),
     colab: [...document.querySelectorAll('a[href*="colab.research.google.com"]')].map((a) => a.href),
     pageWidth: document.documentElement.scrollWidth,
     tooWideTables: [...article.querySelectorAll('table')]
@@ -190,6 +193,9 @@ def check_chapter(facts, doc):
     assert facts["mathSource"] > 0, f"{doc} shows no math"
     expected = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{doc}.ipynb"
     assert facts["colab"] == [expected], f"{doc}: Colab links {facts['colab']}"
+    assert not facts["scrollingCode"], (
+        f"{doc}: code that scrolls sideways at {WIDTH} px, e.g. {facts['scrollingCode'][0]!r}"
+    )
 
 
 @pytest.mark.parametrize("doc", toc_pages())
