@@ -131,9 +131,15 @@ def test_current_results_keep_only_studies_of_this_code(tmp_path):
     assert study.current_results(tmp_path) == {}
 
 
-def test_chapter_hash_changes_with_the_notebook(tmp_path):
+def test_chapter_hash_follows_the_code_and_not_the_prose(tmp_path):
     notebook = write_chapter(tmp_path, "9999", "x = 1")
     before = study.chapter_hash(notebook)
+    cells = nbformat.read(notebook, as_version=4)
+    cells.cells.append(
+        nbformat.v4.new_markdown_cell("A sentence cannot change a number.")
+    )
+    nbformat.write(cells, notebook)
+    assert study.chapter_hash(notebook) == before
     write_chapter(tmp_path, "9999", "x = 2")
     assert study.chapter_hash(notebook) != before
 

@@ -61,12 +61,21 @@ def environment_hash(book):
 
 
 def chapter_hash(notebook, content=None):
-    """A hash of the chapter's notebook as committed (it carries no outputs), or of `content`."""
+    """A hash of what a chapter executes: its code cells and kernel (from the file, or `content`).
+
+    Its prose cannot change a measured number, so an edit to the text keeps its study valid.
+    """
     notebook = Path(notebook)
     content = notebook.read_bytes() if content is None else content
-    return hashlib.sha256(notebook.name.encode() + b"\0" + content + b"\0").hexdigest()[
-        :16
+    cells = json.loads(content.decode("utf-8"))
+    code = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells.get("cells", [])
+        if c.get("cell_type") == "code"
     ]
+    kernel = cells.get("metadata", {}).get("kernelspec", {}).get("name", "")
+    text = json.dumps([notebook.name[:4], kernel, code])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- finding chapters
