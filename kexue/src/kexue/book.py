@@ -8,7 +8,7 @@ Loaded by `_config.yml` (sphinx.extra_extensions). It adds two directives:
   records are read from the executed notebooks of this very build (the outputs that `kexue.claim`
   displayed), so the page and the chapters always show the same numbers.
 - `{kexue-seed-study}`: every claim's range over the seeds of the seed study (`kexue.study`), shown
-  only for chapters whose study ran on exactly the current notebook, helper and pins.
+  only for chapters whose study ran on exactly the current code cells, helper and pins.
 - `{erratum}` (in a chapter): one place where the post, its code or a paper is wrong or incomplete,
   shown as a box in the chapter; `{kexue-errata}` lists every chapter's errata with links to them.
 
