@@ -300,3 +300,35 @@ def test_every_glued_name_in_the_prose_is_glued_by_the_code_before_it(path):
                 f"{path.name}: markdown cell {number} shows {{glue:text}}`{name}`, but no code cell "
                 f'before it calls kexue.glue("{name}", ...)'
             )
+
+
+# ---------------------------------------------------------------- errata
+
+ERRATUM_BLOCK = re.compile(r"^:::\{erratum\}(.*?)\n(.*?)^:::\s*$", re.S | re.M)
+CHECK_CALL = re.compile(r"kexue\.(?:claim|observe)\(\s*[\"']([CO]\d+[a-z]?)[\"']")
+
+
+@chapter_params
+def test_every_erratum_says_what_it_concerns_and_names_checks_the_chapter_runs(path):
+    """The Errata page is built from these boxes: each one must be complete and truthful."""
+    cells = load(path)["cells"]
+    checks = set()
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            checks.update(CHECK_CALL.findall(source(cell)))
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        for title, body in ERRATUM_BLOCK.findall(source(cell)):
+            assert title.strip(), f"{path.name}: an erratum without a one-line title"
+            options = dict(re.findall(r"^:([a-z-]+):\s*(.*)$", body, re.M))
+            assert options.get("source") in {"post", "code", "paper"}, (
+                f"{path.name}: erratum {title.strip()!r} needs :source: post, code or paper"
+            )
+            for check in filter(
+                None, map(str.strip, options.get("shown-by", "").split(","))
+            ):
+                assert check in checks, (
+                    f"{path.name}: erratum {title.strip()!r} is shown by {check}, "
+                    "which no kexue.claim or kexue.observe in the chapter checks"
+                )
