@@ -304,7 +304,9 @@ def test_every_glued_name_in_the_prose_is_glued_by_the_code_before_it(path):
 
 # ---------------------------------------------------------------- errata
 
-ERRATUM_BLOCK = re.compile(r"^:::\{erratum\}(.*?)\n(.*?)^:::\s*$", re.S | re.M)
+ERRATUM_BLOCK = re.compile(
+    r"^:::\{erratum\}(.*?)\n(.*?)^:::\s*$", re.DOTALL | re.MULTILINE
+)
 CHECK_CALL = re.compile(r"kexue\.(?:claim|observe)\(\s*[\"']([CO]\d+[a-z]?)[\"']")
 
 
@@ -321,7 +323,7 @@ def test_every_erratum_says_what_it_concerns_and_names_checks_the_chapter_runs(p
             continue
         for title, body in ERRATUM_BLOCK.findall(source(cell)):
             assert title.strip(), f"{path.name}: an erratum without a one-line title"
-            options = dict(re.findall(r"^:([a-z-]+):\s*(.*)$", body, re.M))
+            options = dict(re.findall(r"^:([a-z-]+):\s*(.*)$", body, re.MULTILINE))
             assert options.get("source") in {"post", "code", "paper"}, (
                 f"{path.name}: erratum {title.strip()!r} needs :source: post, code or paper"
             )
