@@ -41,12 +41,13 @@ CHAPTER_DOC = re.compile(r"chapters/(\d{4})-[a-z0-9-]+")
 CATALOGUE_COLUMNS = ["id", "part", "date", "original_title", "english_title"]
 MATHJAX_DIR = "mathjax"  # under _static
 # The book's tables wrap their text, so that the ledger and the seed study fit a 1280 px window, and
-# code is set at 12 px, so that a line of 88 characters (ruff's limit) fits the code column there.
+# code is set at 12 px, so that a line of 88 characters (ruff's limit) fits the code column there;
+# the rare longer line (a URL, a long f-string) wraps instead of scrolling sideways.
 STYLE_FILE = "kexue.css"  # under _static, written at the end of the build
 STYLE = """\
 table.kexue-table { table-layout: fixed; width: 100%; font-size: 0.85em; }
 table.kexue-table th, table.kexue-table td { white-space: normal; overflow-wrap: anywhere; }
-div.cell_input pre { font-size: 12px; }
+div.cell_input pre { font-size: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 """
 
 
