@@ -29,7 +29,8 @@ SEEDS ?= 0 1 2 3 4 5 6 7 8 9
 CHAPTERS ?=
 
 # Colab's side of the book: its own packages, unpinned, and the helper installed as a chapter's
-# setup cell installs it, from git (so: the committed HEAD). COLAB_PINS="tensorflow==2.16.2 ..." pins.
+# setup cell installs it (with the text extra some chapters ask for), from git (so: the committed
+# HEAD). COLAB_PINS="tensorflow==2.16.2 ..." pins.
 COLAB_VENV ?= .venv-colab
 COLAB_PACKAGES = tensorflow keras numpy scipy matplotlib scikit-learn
 COLAB_PINS ?=
@@ -92,7 +93,7 @@ colab-check:
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PACKAGES) $(COLAB_PINS) ipykernel nbclient nbformat
 	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PINS) \
-	  "kexue @ git+file://$(CURDIR)@$$(git rev-parse HEAD)#subdirectory=kexue"
+	  "kexue[text] @ git+file://$(CURDIR)@$$(git rev-parse HEAD)#subdirectory=kexue"
 	$(COLAB_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|matplotlib|scikit-learn|kexue) '
 	cd /tmp && $(CURDIR)/$(COLAB_VENV)/bin/python -m kexue.study --book $(CURDIR) --seeds 0 \
 	  --jobs $(JOBS) --out $(CURDIR)/_build/colab-check $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))

@@ -367,6 +367,8 @@ def test_observe_before_setup_raises():
         (1734.9, ",.0f", "1,735"),
         (np.float32(1.5), ".2g", "1.5"),
         (7, None, "7"),
+        (12000, ",d", "12,000"),
+        (np.int64(42), "d", "42"),
         ("several thousand", None, "several thousand"),
     ],
 )
@@ -406,6 +408,7 @@ def test_glue_shows_a_hidden_output_in_myst_nb_format(monkeypatch):
         ("x", float("nan"), None, ValueError, "finite"),
         ("x", [1.0, 2.0], None, TypeError, "real number"),
         ("x", 1.0, ".3q", ValueError, "format spec"),
+        ("x", 1.5, "d", ValueError, "format spec"),
         ("x", "text", ".3f", ValueError, "as it is"),
     ],
 )

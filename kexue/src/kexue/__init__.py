@@ -3,7 +3,8 @@
 Only what several chapters share lives here: one seed and quiet logs (`setup`), bundled or generated
 data (`digits`, `two_moons`, `gaussian_ring`), the mode coverage of a generator on that ring
 (`ring_coverage`, returning a `Coverage`), the checks of a post's claims (`claim`, `observe`) and
-numbers measured in the run handed to the prose (`glue`). `python -m kexue.study` runs the seed study.
+numbers measured in the run handed to the prose (`glue`). `kexue.text` (extra `kexue[text]`)
+generates Chinese sentences with their true segmentation from jieba's bundled dictionary. `python -m kexue.study` runs the seed study.
 Model code stays in the chapters, where the reader sees it.
 """
 

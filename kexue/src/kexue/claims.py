@@ -288,7 +288,7 @@ def glue(name, value, fmt=None):
     else:
         number = _number(f"the value glued as {name!r}", value)
         try:
-            text = _fmt(number) if fmt is None else format(number, fmt)
+            text = _fmt(number) if fmt is None else _format_number(number, fmt)
         except (TypeError, ValueError) as error:
             raise ValueError(
                 f"fmt={fmt!r} is not a format spec for a number ({error}); try '.3g' or '.1%'."
@@ -305,6 +305,16 @@ def glue(name, value, fmt=None):
             raw=True,
             metadata={GLUE_KEY: {"name": name, "mime_prefix": GLUE_PREFIX}},
         )
+
+
+def _format_number(number, fmt):
+    """format() with a whole number also accepting integer specs such as "d" or ",d"."""
+    try:
+        return format(number, fmt)
+    except ValueError:
+        if not float(number).is_integer():
+            raise
+        return format(int(number), fmt)
 
 
 def glued():
