@@ -1,6 +1,6 @@
 # Scientific Spaces, Reproduced. A newcomer needs two targets:
 #   make book   set up .venv if needed, build the site executing every chapter
-#   make test   lint, unit tests, then a strict build from a clean state (what CI runs)
+#   make test   lint, unit tests, a strict build from a clean state, the site in a browser (CI)
 # and, to check that every claim holds for other seeds than the build's:
 #   make seeds [SEEDS="0 1 2"] [CHAPTERS="5617 6181"]   (results in _build/seeds, shown by the book)
 SHELL := /bin/bash
@@ -77,11 +77,10 @@ unit: env
 site-test: env
 	$(BIN)/python -m pytest tests/site
 
-# The browser test is not part of `make test` yet: on the real book it still finds MathJax asking
-# for TeX fonts that the offline MathJax copy does not ship (see README). Run `make site-test`.
 test: lint unit
 	rm -rf _build
 	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory site-test
 
 seeds: env
 	$(BIN)/python -m kexue.study --seeds $(SEEDS) --jobs $(JOBS) $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))

@@ -48,7 +48,11 @@ STYLE = """\
 table.kexue-table { table-layout: fixed; width: 100%; font-size: 0.85em; }
 table.kexue-table th, table.kexue-table td { white-space: normal; overflow-wrap: anywhere; }
 div.cell_input pre { font-size: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.MJX_Assistive_MathML [mathvariant] { font-family: inherit !important; }
 """
+# The last rule: MathJax 2 copies each formula into hidden MathML for screen readers, and its
+# MathML output's stylesheet maps mathvariant="script" (or "double-struck", ...) to TeX web fonts
+# that the offline copy does not ship; the hidden copy needs no font, so nothing is requested.
 
 
 # ---------------------------------------------------------------- collecting claims from notebooks
