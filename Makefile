@@ -94,7 +94,7 @@ colab-check:
 	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PINS) \
 	  "kexue[text] @ git+file://$(CURDIR)@$$(git rev-parse HEAD)#subdirectory=kexue"
 	$(COLAB_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|matplotlib|scikit-learn|kexue) '
-	cd /tmp && $(CURDIR)/$(COLAB_VENV)/bin/python -m kexue.study --book $(CURDIR) --seeds 0 \
+	cd /tmp && $(abspath $(COLAB_VENV))/bin/python -m kexue.study --book $(CURDIR) --seeds 0 \
 	  --jobs $(JOBS) --out $(CURDIR)/_build/colab-check $(if $(strip $(CHAPTERS)),--chapters $(CHAPTERS))
 
 lab: env

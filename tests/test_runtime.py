@@ -65,6 +65,17 @@ def test_setup_rejects_anything_but_a_four_digit_string(chapter):
     assert repr(chapter) in message
 
 
+def test_setup_without_tensorflow_says_how_to_install_it(monkeypatch):
+    """kexue does not depend on TensorFlow (tensorflow or tensorflow-cpu): say which to install."""
+    import sys
+
+    monkeypatch.setitem(
+        sys.modules, "tensorflow", None
+    )  # what `import tensorflow` sees when absent
+    with pytest.raises(ModuleNotFoundError, match=r"pip install tensorflow"):
+        kexue.setup("6181")
+
+
 def test_current_chapter_before_setup_tells_to_call_setup():
     """A claim checked before setup() has no chapter: the error names the fix."""
     with pytest.raises(RuntimeError, match=r"kexue\.setup"):

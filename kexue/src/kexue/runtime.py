@@ -67,8 +67,17 @@ def setup(chapter):
     ):
         os.environ.setdefault(name, value)
 
-    with _stderr_silenced():
-        import tensorflow as tf  # its C++ runtime logs "no CUDA driver" lines before any setting applies
+    try:
+        with _stderr_silenced():
+            import tensorflow as tf  # its C++ runtime logs "no CUDA driver" lines first
+    except ModuleNotFoundError as missing:
+        if missing.name != "tensorflow":
+            raise
+        raise ModuleNotFoundError(
+            "The chapters run Keras 3 on TensorFlow, which is not installed here. Install it with "
+            "'pip install tensorflow' (or 'tensorflow-cpu'), version 2.19 or later; Colab has it.",
+            name="tensorflow",
+        ) from None
 
     import absl.logging
     import keras
