@@ -146,6 +146,31 @@ def test_setup_is_called_only_in_the_first_code_cell(path):
         assert "kexue.setup(" not in source(cell)
 
 
+FIGURE_ONLY_EXCEPTIONS = (
+    "def ",
+    "class ",
+    "kexue.claim(",
+    "kexue.observe(",
+    "kexue.glue(",
+    ".fit(",
+)
+
+
+@chapter_params
+def test_cells_that_only_draw_a_figure_are_folded(path):
+    """A figure-only cell is tagged hide-input, so the figure sits next to its text; model code and
+    checks stay visible (a cell that also defines, trains, checks or glues is not figure-only)."""
+    for number, cell in enumerate(load(path)["cells"], start=1):
+        text = source(cell)
+        if cell["cell_type"] != "code" or "plt.show()" not in text:
+            continue
+        if any(marker in text for marker in FIGURE_ONLY_EXCEPTIONS):
+            continue
+        assert "hide-input" in cell["metadata"].get("tags", []), (
+            f"{path.name}: cell {number} only draws a figure; tag it hide-input"
+        )
+
+
 # ---------------------------------------------------------------- table of contents
 
 
